@@ -1,0 +1,62 @@
+# Lomake: the single entry point. `make run` and `make test` are all a newcomer needs.
+
+GO        ?= go
+PORT      ?= 8080
+DATA_DIR  ?= ./data
+CHROMIUM  ?= /usr/bin/chromium
+AXE_DIR   := .cache/axe
+AXE_JS    := $(CURDIR)/$(AXE_DIR)/node_modules/axe-core/axe.min.js
+AXE_VER   := 4.14.1
+
+# Everything the WebAssembly client is built from.
+CLIENT_SRC := $(shell find app schemas locales -name '*.go' -o -name '*.json') go.mod go.sum
+
+.PHONY: all run build wasm test test-deps vet bench clean
+
+all: build
+
+## run: build everything and serve the portal at http://localhost:$(PORT)
+run: build
+	PORT=$(PORT) DATA_DIR=$(DATA_DIR) ./bin/lomake
+
+## build: one server binary with the web files and schemas embedded
+build: bin/lomake
+
+bin/lomake: web/dist/app.wasm.br $(shell find server web -name '*.go' -o -name '*.css' -o -name '*.png' -o -name '*.svg') $(CLIENT_SRC)
+	$(GO) build -trimpath -o $@ ./server/cmd/lomake
+
+## wasm: the client, built and compressed (brotli and gzip) once
+wasm: web/dist/app.wasm.br
+
+web/app.wasm: $(CLIENT_SRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./app/wasm
+
+web/dist/app.wasm.br: web/app.wasm web/precompress/main.go
+	$(GO) run ./web/precompress -in web/app.wasm -out web/dist
+
+## test: install what the tests need, then run every test (browser tests included)
+test: test-deps wasm vet
+	AXE_JS=$(AXE_JS) CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 12m ./...
+
+test-deps: $(CHROMIUM) $(AXE_JS)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(AXE_JS):
+	npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VER)
+
+vet:
+	@test -z "$$(gofmt -l app schemas server web locales)" || { gofmt -l app schemas server web locales; echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/...
+
+## bench: validation per document (native and wasm), submissions per second with p99
+bench: wasm
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/ ./server/store/
+	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -benchtime 2s -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/
+	$(GO) test -run '^$$' -bench Submissions -benchtime 5000x ./server/
+
+clean:
+	rm -rf bin web/app.wasm web/dist/app.wasm.* .cache

@@ -1,0 +1,459 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/schemas"
+)
+
+// fieldID is the HTML id of a field's first control; error links point at it.
+func fieldID(ptr string) string {
+	return "f" + strings.NewReplacer("/", "-", "~", "_", " ", "_").Replace(ptr)
+}
+
+func tf(lang, id string, data map[string]any) string { return locales.T(lang, id, data) }
+
+// widget returns how a node is shown: the author's choice, else a default by type.
+func widget(n *schemas.Node) string {
+	if n.Widget != "" {
+		return n.Widget
+	}
+	switch {
+	case len(n.Options) > 0 && len(n.Options) <= 4:
+		return "radio"
+	case len(n.Options) > 0:
+		return "select"
+	}
+	switch n.Type {
+	case "boolean":
+		return "checkbox"
+	case "number", "integer":
+		return "number"
+	case "object", "array":
+		return n.Type
+	}
+	switch n.Format {
+	case "email":
+		return "email"
+	case "date":
+		return "date"
+	case "fi-phone":
+		return "tel"
+	}
+	if n.MaxLength > 200 {
+		return "textarea"
+	}
+	return "text"
+}
+
+// field renders a node at ptr.
+func (p *FormPage) field(n *schemas.Node, ptr string) app.UI {
+	switch widget(n) {
+	case "hidden":
+		return nil
+	case "object":
+		return p.object(n, ptr)
+	case "array":
+		return p.array(n, ptr)
+	case "radio":
+		return p.radios(n, ptr)
+	case "checkbox":
+		return p.checkbox(n, ptr)
+	default:
+		return p.input(n, ptr)
+	}
+}
+
+func (p *FormPage) object(n *schemas.Node, ptr string) app.UI {
+	children := make([]app.UI, 0, len(n.Properties))
+	for _, c := range n.Properties {
+		children = append(children, p.field(c, schemas.Pointer(ptr, c.Name)))
+	}
+	return app.FieldSet().ID(fieldID(ptr)).Class("group").Body(
+		app.If(n.Title != nil, func() app.UI { return app.Legend().Class("group-legend").Text(n.Title.In(p.route.lang)) }),
+		p.hints(n, ptr),
+		p.errorText(ptr),
+		app.Div().Class("group-fields").Body(children...),
+	)
+}
+
+// array renders a list whose items can be added and removed within minItems..maxItems.
+func (p *FormPage) array(n *schemas.Node, ptr string) app.UI {
+	lang := p.route.lang
+	segs := schemas.Segments(ptr)
+	items, _ := getAt(p.doc, segs).([]any)
+	itemTitle := n.ItemTitle
+	if itemTitle == nil {
+		itemTitle = n.Items.Title
+	}
+	removeLabel := t(lang, "form.remove")
+	if n.RemoveLabel != nil {
+		removeLabel = n.RemoveLabel.In(lang)
+	}
+	addLabel := t(lang, "form.add")
+	if n.AddLabel != nil {
+		addLabel = n.AddLabel.In(lang)
+	}
+
+	rows := make([]app.UI, 0, len(items))
+	for i := range items {
+		i := i
+		itemPtr := schemas.Pointer(ptr, i)
+		title := itemTitle.In(lang) + " " + strconv.Itoa(i+1)
+		var body app.UI
+		if n.Items.Type == "object" {
+			children := make([]app.UI, 0, len(n.Items.Properties))
+			for _, c := range n.Items.Properties {
+				children = append(children, p.field(c, schemas.Pointer(itemPtr, c.Name)))
+			}
+			body = app.Div().Class("group-fields").Body(children...)
+		} else {
+			body = p.control(n.Items, itemPtr, title, true)
+		}
+		var remove app.UI
+		if len(items) > n.MinItems {
+			remove = app.Button().Type("button").Class("button button-link").
+				OnClick(func(ctx app.Context, e app.Event) { p.removeItem(ctx, ptr, i) }, app.EventScope(itemPtr)).
+				Body(app.Text(removeLabel), app.Span().Class("visually-hidden").Text(": "+title))
+		}
+		if n.Items.Type == "object" {
+			rows = append(rows, app.FieldSet().ID(fieldID(itemPtr)+"-item").Class("group item").Body(
+				app.Legend().Class("group-legend").Text(title),
+				p.errorText(itemPtr),
+				body,
+				remove,
+			))
+		} else {
+			rows = append(rows, app.Div().Class("item item-inline").Body(body, remove))
+		}
+	}
+	var add app.UI
+	if n.MaxItems == 0 || len(items) < n.MaxItems {
+		add = app.Button().Type("button").Class("button button-secondary").ID(fieldID(ptr)+"-add").
+			OnClick(func(ctx app.Context, e app.Event) { p.addItem(ctx, n, ptr) }, app.EventScope(ptr)).
+			Text("+ " + addLabel)
+	}
+	return app.FieldSet().ID(fieldID(ptr)).Class("group list").TabIndex(-1).Body(
+		app.Legend().Class("group-legend").Body(p.labelText(n)...),
+		p.hints(n, ptr),
+		p.errorText(ptr),
+		app.Div().Class("items").Body(rows...),
+		add,
+	)
+}
+
+func (p *FormPage) addItem(ctx app.Context, n *schemas.Node, ptr string) {
+	segs := schemas.Segments(ptr)
+	size := appendAt(p.doc, segs, defaults(n.Items))
+	p.check(ptr)
+	newPtr := schemas.Pointer(ptr, size-1)
+	if n.Items.Type == "object" && len(n.Items.Properties) > 0 {
+		newPtr = schemas.Pointer(newPtr, n.Items.Properties[0].Name)
+	}
+	ctx.Defer(func(app.Context) { focus(fieldID(newPtr)) })
+}
+
+func (p *FormPage) removeItem(ctx app.Context, ptr string, i int) {
+	removeAt(p.doc, schemas.Segments(ptr), i)
+	// Items after i moved up: what was shown for them no longer matches their place.
+	for q := range p.shown {
+		if strings.HasPrefix(q, ptr+"/") {
+			delete(p.shown, q)
+		}
+	}
+	p.check(ptr)
+	ctx.Defer(func(app.Context) { focus(fieldID(ptr)) })
+}
+
+// input renders a labelled text-like control or select.
+func (p *FormPage) input(n *schemas.Node, ptr string) app.UI {
+	return p.control(n, ptr, "", false)
+}
+
+// control renders one labelled control. label overrides the node's title (list items).
+func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.UI {
+	id := fieldID(ptr)
+	var labelBody []app.UI
+	if label != "" {
+		labelBody = []app.UI{app.Text(label)}
+		if inList {
+			labelBody = append(labelBody, requiredMark())
+		}
+	} else {
+		labelBody = p.labelText(n)
+	}
+	value := p.value(ptr)
+	invalid := p.hasError(ptr)
+	describedBy := p.describedBy(n, ptr)
+	required := n.Required || inList
+
+	var ctl app.UI
+	switch w := widget(n); w {
+	case "select":
+		opts := []app.UI{option("", t(p.route.lang, "form.choose"), value == "")}
+		for _, o := range n.Options {
+			v := fmt.Sprint(o.Value)
+			opts = append(opts, option(v, o.Label.In(p.route.lang), v == value))
+		}
+		sel := app.Select().ID(id).Name(ptr).Class("control").
+			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
+			OnChange(p.changed(n, ptr), app.EventScope(ptr)).Body(opts...)
+		// Boolean attributes only when true: go-app prerenders false as
+		// disabled="false", which HTML reads as disabled.
+		if required {
+			sel = sel.Required(true)
+		}
+		if n.ReadOnly {
+			sel = sel.Disabled(true)
+		}
+		ctl = sel
+	case "textarea":
+		ta := app.Textarea().ID(id).Name(ptr).Class("control").Rows(6).
+			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
+			OnChange(p.changed(n, ptr), app.EventScope(ptr)).Text(value)
+		if required {
+			ta = ta.Required(true)
+		}
+		if n.ReadOnly {
+			ta = ta.ReadOnly(true)
+		}
+		ctl = ta
+	default:
+		typ, mode := "text", ""
+		switch w {
+		case "email", "tel", "date":
+			typ = w
+		case "number":
+			// GOV.UK advice: type=number mangles input; a text field with a numeric
+			// keyboard does not.
+			mode = "decimal"
+			if n.Type == "integer" {
+				mode = "numeric"
+			}
+		}
+		in := app.Input().Type(typ).ID(id).Name(ptr).Class("control control-"+w).Value(value).
+			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
+			OnChange(p.changed(n, ptr), app.EventScope(ptr))
+		if required {
+			in = in.Required(true)
+		}
+		if n.ReadOnly {
+			in = in.ReadOnly(true)
+		}
+		if mode != "" {
+			in = in.Attr("inputmode", mode)
+		}
+		if n.Autocomplete != "" {
+			in = in.Attr("autocomplete", n.Autocomplete)
+		} else if strings.HasSuffix(ptr, "IdentityCode") || n.Format == "fi-personal-identity-code" {
+			in = in.Attr("autocomplete", "off")
+		}
+		ctl = in
+	}
+	class := "field"
+	if invalid {
+		class += " field-invalid"
+	}
+	return app.Div().Class(class).Body(
+		app.Label().For(id).Class("label").Body(labelBody...),
+		p.hints(n, ptr),
+		p.errorText(ptr),
+		ctl,
+	)
+}
+
+func (p *FormPage) radios(n *schemas.Node, ptr string) app.UI {
+	value := p.value(ptr)
+	invalid := p.hasError(ptr)
+	opts := make([]app.UI, len(n.Options))
+	for i, o := range n.Options {
+		v := fmt.Sprint(o.Value)
+		id := fieldID(ptr)
+		if i > 0 {
+			id += "-" + strconv.Itoa(i)
+		}
+		radio := app.Input().Type("radio").ID(id).Name(ptr).Value(v).
+			Aria("invalid", boolString(invalid)).
+			OnChange(p.changed(n, ptr), app.EventScope(ptr+"="+v))
+		if v == value {
+			radio = radio.Checked(true)
+		}
+		if n.Required {
+			radio = radio.Required(true)
+		}
+		if n.ReadOnly {
+			radio = radio.Disabled(true)
+		}
+		opts[i] = app.Div().Class("choice").Body(
+			radio,
+			app.Label().For(id).Text(o.Label.In(p.route.lang)),
+		)
+	}
+	class := "group choices"
+	if invalid {
+		class += " field-invalid"
+	}
+	return app.FieldSet().Class(class).Aria("describedby", p.describedBy(n, ptr)).Body(
+		app.Legend().Class("label").Body(p.labelText(n)...),
+		p.hints(n, ptr),
+		p.errorText(ptr),
+		app.Div().Class("choice-list").Body(opts...),
+	)
+}
+
+func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
+	id := fieldID(ptr)
+	checked, _ := getAt(p.doc, schemas.Segments(ptr)).(bool)
+	invalid := p.hasError(ptr)
+	box := app.Input().Type("checkbox").ID(id).Name(ptr).Value("true").
+		Aria("invalid", boolString(invalid)).Aria("describedby", p.describedBy(n, ptr)).
+		OnChange(p.changed(n, ptr), app.EventScope(ptr))
+	if checked {
+		box = box.Checked(true)
+	}
+	if n.Required {
+		box = box.Required(true)
+	}
+	if n.ReadOnly {
+		box = box.Disabled(true)
+	}
+	class := "field choice checkbox"
+	if invalid {
+		class += " field-invalid"
+	}
+	return app.Div().Class(class).Body(
+		p.errorText(ptr),
+		box,
+		app.Label().For(id).Body(p.labelText(n)...),
+		p.hints(n, ptr),
+	)
+}
+
+func option(value, label string, selected bool) app.UI {
+	o := app.Option().Value(value).Text(label)
+	if selected {
+		o = o.Selected(true)
+	}
+	return o
+}
+
+// labelText is a field's label with the required mark the note above the form explains.
+func (p *FormPage) labelText(n *schemas.Node) []app.UI {
+	out := []app.UI{app.Text(n.Title.In(p.route.lang))}
+	if n.Required {
+		out = append(out, requiredMark())
+	}
+	return out
+}
+
+// requiredMark is the visible asterisk; screen readers hear "required" from the control.
+func requiredMark() app.UI {
+	return app.Span().Class("required-mark").Aria("hidden", "true").Text(" *")
+}
+
+func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
+	if n.Description == nil && n.Help == nil {
+		return nil
+	}
+	lang := p.route.lang
+	var parts []string
+	if n.Description != nil && n.Type != "object" {
+		parts = append(parts, n.Description.In(lang))
+	}
+	if n.Help != nil {
+		parts = append(parts, n.Help.In(lang))
+	}
+	if n.Type == "object" && n.Description != nil {
+		parts = append([]string{n.Description.In(lang)}, parts...)
+	}
+	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
+}
+
+func (p *FormPage) errorText(ptr string) app.UI {
+	v, ok := p.shown[ptr]
+	if !ok {
+		return nil
+	}
+	lang := p.route.lang
+	return app.P().ID(fieldID(ptr)+"-error").Class("error-message").Body(
+		app.Span().Class("visually-hidden").Text(t(lang, "form.errorPrefix")+" "),
+		app.Text(p.service.Message(lang, v)),
+	)
+}
+
+func (p *FormPage) hasError(ptr string) bool {
+	_, ok := p.shown[ptr]
+	return ok
+}
+
+func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
+	var ids []string
+	if n.Description != nil || n.Help != nil {
+		ids = append(ids, fieldID(ptr)+"-hint")
+	}
+	if p.hasError(ptr) {
+		ids = append(ids, fieldID(ptr)+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// value is the field's current value as the control shows it.
+func (p *FormPage) value(ptr string) string {
+	switch v := getAt(p.doc, schemas.Segments(ptr)).(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// changed stores a control's new value and checks the field: it runs when the user
+// leaves a changed field, never on every keystroke.
+func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		src := ctx.JSSrc()
+		var v any
+		if widget(n) == "checkbox" {
+			v = src.Get("checked").Bool()
+		} else {
+			v = parseValue(n, src.Get("value").String())
+		}
+		setAt(p.doc, schemas.Segments(ptr), v)
+		p.check(ptr)
+	}
+}
+
+// parseValue turns a control's text into the document's value. Text that is not a valid
+// number is kept as typed, so the user sees it with a message instead of losing it.
+func parseValue(n *schemas.Node, s string) any {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	for _, o := range n.Options {
+		if fmt.Sprint(o.Value) == s {
+			return o.Value
+		}
+	}
+	switch n.Type {
+	case "number", "integer":
+		// Finns write a decimal comma.
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s, ",", "."), " ", ""), 64); err == nil {
+			return f
+		}
+	case "boolean":
+		if b, err := strconv.ParseBool(s); err == nil {
+			return b
+		}
+	}
+	return s
+}

@@ -1,0 +1,82 @@
+// Package ui holds the portal's pages and form renderer as go-app components. The
+// server prerenders them and the WebAssembly client runs them, so nothing here may
+// import server code.
+package ui
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/schemas"
+)
+
+// Register declares the routes. The server and the client must both call it: the server
+// to prerender a page, the client to run it.
+func Register() {
+	app.RouteWithRegexp(`^/(fi|sv|en)/?$`, func() app.Composer { return &CatalogPage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`, func() app.Composer { return &ServicePage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`, func() app.Composer { return &FormPage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`, func() app.Composer { return &SentPage{} })
+	app.NotFound = &NotFoundPage{}
+}
+
+// Paths of the portal's pages. The language is the first segment, so that a prerendered
+// page, a shared link and a bookmark all say which language they are in.
+
+func CatalogPath(lang string) string        { return "/" + lang + "/" }
+func ServicePath(lang, id string) string    { return "/" + lang + "/services/" + id }
+func FormPath(lang, id string) string       { return ServicePath(lang, id) + "/form" }
+func SentPath(lang, id, number string) string {
+	return ServicePath(lang, id) + "/sent?case=" + url.QueryEscape(number)
+}
+
+// route is what a page's URL says.
+type route struct {
+	url     *url.URL
+	lang    string
+	service string
+}
+
+func parseRoute(u *url.URL) route {
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	r := route{url: u, lang: locales.Orient(segs[0])}
+	if len(segs) >= 3 && segs[1] == "services" {
+		r.service = segs[2]
+	}
+	return r
+}
+
+// withLang returns the same address in another language.
+func withLang(u *url.URL, lang string) string {
+	if u == nil {
+		return CatalogPath(lang)
+	}
+	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	if len(segs) > 0 && locales.Supported(segs[0]) {
+		segs[0] = lang
+	} else {
+		segs = []string{lang, ""}
+	}
+	p := "/" + strings.Join(segs, "/")
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
+}
+
+// registry returns the services; a broken build (schemas that do not load) shows as an
+// empty catalog rather than a crash, and the server refuses to start with it anyway.
+func registry() *schemas.Registry {
+	r, err := schemas.Builtin()
+	if err != nil {
+		app.Log(err)
+		return &schemas.Registry{}
+	}
+	return r
+}
+
+// t is a shorthand for a message in lang.
+func t(lang, id string) string { return locales.T(lang, id, nil) }

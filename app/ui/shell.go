@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"net/url"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/locales"
+)
+
+// setPage sets what the browser shows of a page besides its body: its title and
+// language. It runs both in prerendering and on the client.
+func setPage(ctx app.Context, lang, title string) {
+	ctx.Page().SetTitle("%s – %s", title, t(lang, "site.name"))
+	ctx.Page().SetLang(lang)
+	if app.IsClient {
+		doc := app.Window().Get("document")
+		doc.Get("documentElement").Set("lang", lang)
+		// Remember the language for the next visit to "/". It is a preference, not a
+		// secret, so the client may write it.
+		doc.Set("cookie", "lang="+lang+"; path=/; max-age=31536000; samesite=lax")
+	}
+}
+
+// shell wraps a page's content in the portal's frame: skip link, top bar, footer.
+func shell(lang string, u *url.URL, content ...app.UI) app.UI {
+	return app.Div().Class("page").Body(
+		app.A().Class("skip-link").Href("#main").Text(t(lang, "site.skip")),
+		app.Header().Class("topbar").Body(
+			app.Div().Class("topbar-inner").Body(
+				app.A().Class("brand").Href(CatalogPath(lang)).Body(
+					app.Span().Class("brand-mark").Aria("hidden", "true").Text("H"),
+					app.Span().Class("brand-name").Text(t(lang, "site.name")),
+				),
+				app.Div().Class("topbar-tools").Body(
+					languageSwitch(lang, u),
+					&TextSize{Lang: lang},
+				),
+			),
+		),
+		app.Main().ID("main").Class("main").TabIndex(-1).Body(content...),
+		app.Footer().Class("footer").Body(
+			app.Div().Class("footer-inner").Body(
+				app.H2().Class("footer-title").Text(t(lang, "site.help")),
+				app.P().Text(t(lang, "site.helpLine")),
+				app.P().Text(t(lang, "site.never")),
+			),
+		),
+	)
+}
+
+func languageSwitch(lang string, u *url.URL) app.UI {
+	items := make([]app.UI, 0, len(locales.Languages))
+	for _, l := range locales.Languages {
+		a := app.A().Href(withLang(u, l)).Lang(l).Attr("hreflang", l).Text(locales.Name(l))
+		if l == lang {
+			a = a.Aria("current", "true")
+		}
+		items = append(items, app.Li().Body(a))
+	}
+	return app.Nav().Class("lang-switch").Aria("label", t(lang, "site.language")).Body(app.Ul().Body(items...))
+}
+
+// TextSize lets the user enlarge all text. The choice is kept in localStorage and an
+// inline script in the page head applies it before the first paint.
+type TextSize struct {
+	app.Compo
+	Lang string
+	size string
+}
+
+var textSizes = []struct{ class, label, glyph string }{
+	{"", "site.textSize.normal", "A"},
+	{"text-large", "site.textSize.large", "A+"},
+	{"text-larger", "site.textSize.larger", "A++"},
+}
+
+func (c *TextSize) OnMount(ctx app.Context) {
+	c.size = app.Window().Get("localStorage").Call("getItem", "lomake.textSize").String()
+	if c.size == "<null>" {
+		c.size = ""
+	}
+}
+
+func (c *TextSize) Render() app.UI {
+	buttons := make([]app.UI, 0, len(textSizes))
+	for _, s := range textSizes {
+		class := s.class
+		buttons = append(buttons, app.Button().
+			Type("button").
+			Class("text-size-"+s.glyph[:1]+itoa(len(s.glyph))).
+			Aria("pressed", boolString(c.size == class)).
+			Aria("label", t(c.Lang, s.label)).
+			Title(t(c.Lang, s.label)).
+			OnClick(func(ctx app.Context, e app.Event) { c.set(class) }, app.EventScope(class)).
+			Text(s.glyph))
+	}
+	return app.Div().Class("text-size").Role("group").Aria("label", t(c.Lang, "site.textSize")).Body(buttons...)
+}
+
+func (c *TextSize) set(class string) {
+	c.size = class
+	root := app.Window().Get("document").Get("documentElement")
+	for _, s := range textSizes[1:] {
+		root.Get("classList").Call("remove", s.class)
+	}
+	if class != "" {
+		root.Get("classList").Call("add", class)
+	}
+	app.Window().Get("localStorage").Call("setItem", "lomake.textSize", class)
+}
+
+// TextSizeScript applies the stored text size before the page is painted.
+const TextSizeScript = `<script>try{var s=localStorage.getItem("lomake.textSize");if(s)document.documentElement.classList.add(s)}catch(e){}</script>`
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }

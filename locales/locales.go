@@ -1,0 +1,113 @@
+// Package locales holds the portal's messages in Finnish, Swedish and English and is the
+// only package that talks to go-i18n, so that the library could be replaced in one place.
+package locales
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Default is the language used when nothing else is known: the city's first language.
+const Default = "fi"
+
+// Languages are the portal's languages, in the order the language switch shows them.
+var Languages = []string{"fi", "sv", "en"}
+
+// names are the languages' names, each in its own language.
+var names = map[string]string{"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+//go:embed fi.json sv.json en.json
+var files embed.FS
+
+var (
+	loadOnce   sync.Once
+	localizers map[string]*i18n.Localizer
+	loadErr    error
+)
+
+func load() {
+	bundle := i18n.NewBundle(language.Finnish)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	localizers = make(map[string]*i18n.Localizer, len(Languages))
+	for _, lang := range Languages {
+		if _, err := bundle.LoadMessageFileFS(files, lang+".json"); err != nil {
+			loadErr = fmt.Errorf("locales: loading %s.json: %w", lang, err)
+			return
+		}
+		// No fallback languages: a missing translation must show as missing
+		// (the completeness test catches it) rather than as Finnish.
+		localizers[lang] = i18n.NewLocalizer(bundle, lang)
+	}
+}
+
+// Supported reports whether lang is one of the portal's languages.
+func Supported(lang string) bool {
+	_, ok := names[lang]
+	return ok
+}
+
+// Name returns a language's name in that language ("Svenska").
+func Name(lang string) string { return names[lang] }
+
+// Orient returns lang if it is supported, else Default.
+func Orient(lang string) string {
+	if Supported(lang) {
+		return lang
+	}
+	return Default
+}
+
+// T returns the message id in lang with data filled in. An unknown id or language
+// returns the id itself, so a gap shows in the page instead of breaking it.
+func T(lang, id string, data map[string]any) string {
+	loadOnce.Do(load)
+	if loadErr != nil {
+		return id
+	}
+	l, ok := localizers[lang]
+	if !ok {
+		l = localizers[Default]
+	}
+	msg, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil || msg == "" {
+		return id
+	}
+	return msg
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.Finnish, language.Swedish, language.English})
+
+// Match picks the best portal language for an Accept-Language header.
+func Match(acceptLanguage string) string {
+	if strings.TrimSpace(acceptLanguage) == "" {
+		return Default
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return Default
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return Default
+	}
+	return Languages[i]
+}
+
+// Messages returns every message of a language file, for completeness checks.
+func Messages(lang string) (map[string]string, error) {
+	b, err := files.ReadFile(lang + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("locales: %w", err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("locales: decoding %s.json: %w", lang, err)
+	}
+	return m, nil
+}

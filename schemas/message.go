@@ -1,0 +1,124 @@
+package schemas
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lomake/lomake/locales"
+)
+
+// FieldError is a violation with its message in the user's language.
+type FieldError struct {
+	Pointer string `json:"pointer"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Errors puts messages on violations, in lang.
+func (s *Service) Errors(lang string, vs []Violation) []FieldError {
+	out := make([]FieldError, len(vs))
+	for i, v := range vs {
+		out[i] = FieldError{Pointer: v.Pointer, Code: v.Code, Message: s.Message(lang, v)}
+	}
+	return out
+}
+
+// Message returns the plain-language message for a violation: the author's own from
+// x-ui.errors, else the portal's message for the code, built around the field's label.
+// It never shows a schema keyword.
+func (s *Service) Message(lang string, v Violation) string {
+	n := s.Form.Lookup(v.Pointer)
+	if n != nil {
+		if t, ok := n.Errors[v.Code]; ok {
+			return t.In(lang)
+		}
+	}
+	label := locales.T(lang, "error.form", nil)
+	if n != nil && n.Title != nil {
+		label = n.Title.In(lang)
+	}
+	data := map[string]any{"Label": label, "Field": lowerFirst(label)}
+	for k, p := range v.Params {
+		switch k {
+		case "min":
+			data["Min"] = p
+		case "max":
+			data["Max"] = p
+		}
+	}
+	id := "error." + v.Code
+	switch v.Code {
+	case "required":
+		if n != nil && (len(n.Options) > 0 || n.Type == "boolean" || n.Type == "array") {
+			id = "error.required.choose"
+		}
+	case "type":
+		if n != nil && (n.Type == "number" || n.Type == "integer") {
+			id = "error.type.number"
+		}
+	case "format":
+		if n != nil {
+			switch n.Format {
+			case "email", "date", "fi-personal-identity-code", "fi-business-id", "fi-postal-code", "fi-phone":
+				id = "error.format." + n.Format
+			}
+		}
+	case "additionalProperties":
+		segs := Segments(v.Pointer)
+		if len(segs) > 0 {
+			data["Name"] = segs[len(segs)-1]
+		}
+	case "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+		"exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "enum":
+	default:
+		id = "error.invalid"
+	}
+	return locales.T(lang, id, data)
+}
+
+// ItemLabel names the array items a pointer passes through ("Huoltaja 2"), so that an
+// error summary can tell two guardians' e-mail addresses apart. It is empty otherwise.
+func (s *Service) ItemLabel(lang, pointer string) string {
+	var parts []string
+	cur := s.Form
+	for _, seg := range Segments(pointer) {
+		if cur == nil {
+			break
+		}
+		switch cur.Type {
+		case "object":
+			cur = cur.Property(seg)
+		case "array":
+			if i, err := strconv.Atoi(seg); err == nil {
+				title := cur.ItemTitle
+				if title == nil {
+					title = cur.Items.Title
+				}
+				if title != nil {
+					parts = append(parts, title.In(lang)+" "+strconv.Itoa(i+1))
+				}
+			}
+			cur = cur.Items
+		default:
+			cur = nil
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// lowerFirst lowercases a label's first letter for use inside a sentence, unless the
+// label starts with an abbreviation ("Y-tunnus", "IBAN"); "E-mail" and "E-postadress"
+// are words, not abbreviations.
+func lowerFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	next, _ := utf8.DecodeRuneInString(s[size:])
+	if unicode.IsUpper(next) || (next == '-' && r != 'E') {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[size:]
+}

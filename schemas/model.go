@@ -1,0 +1,393 @@
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Text is a text in each of the portal's languages, keyed by language code.
+type Text map[string]string
+
+// In returns the text in lang, or the Finnish one if lang is missing, so that a gap
+// never shows as an empty label (the translation test makes sure there are none).
+func (t Text) In(lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	return t["fi"]
+}
+
+// Option is one choice of an enum field.
+type Option struct {
+	Value any
+	Label Text
+}
+
+// Node is one field of a form, built from a schema node. Nodes are read-only once
+// loaded and shared by every render and validation.
+type Node struct {
+	Name         string // property name; empty for the root and array items
+	Type         string // string, number, integer, boolean, object or array
+	Title        Text
+	Description  Text
+	Help         Text
+	Widget       string
+	Format       string
+	Autocomplete string
+	Required     bool // required by the parent object
+	ReadOnly     bool
+	Default      any
+	Options      []Option
+	MaxLength    int
+	Minimum      *float64
+	Maximum      *float64
+	Properties   []*Node // objects, in display order
+	Items        *Node   // arrays
+	MinItems     int
+	MaxItems     int // 0: no limit
+	Errors       map[string]Text
+	AddLabel     Text
+	RemoveLabel  Text
+	ItemTitle    Text
+}
+
+// Property returns the object's property with that name, or nil.
+func (n *Node) Property(name string) *Node {
+	for _, p := range n.Properties {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// rawNode is a schema node as written; properties keep the file's order in keys.
+type rawNode struct {
+	Ref         string                       `json:"$ref"`
+	Type        string                       `json:"type"`
+	Title       string                       `json:"title"`
+	Description string                       `json:"description"`
+	Format      string                       `json:"format"`
+	ReadOnly    bool                         `json:"readOnly"`
+	Default     any                          `json:"default"`
+	Enum        []any                        `json:"enum"`
+	OneOf       []rawNode                    `json:"oneOf"`
+	Const       *json.RawMessage             `json:"const"`
+	Required    []string                     `json:"required"`
+	Properties  json.RawMessage              `json:"properties"`
+	Items       json.RawMessage              `json:"items"`
+	MaxLength   *int                         `json:"maxLength"`
+	Minimum     *float64                     `json:"minimum"`
+	Maximum     *float64                     `json:"maximum"`
+	MinItems    int                          `json:"minItems"`
+	MaxItems    int                          `json:"maxItems"`
+	I18n        map[string]map[string]string `json:"x-i18n"`
+	UI          rawUI                        `json:"x-ui"`
+}
+
+type rawUI struct {
+	Widget       string          `json:"widget"`
+	Help         Text            `json:"help"`
+	Order        []string        `json:"order"`
+	Autocomplete string          `json:"autocomplete"`
+	Errors       map[string]Text `json:"errors"`
+	AddLabel     Text            `json:"addLabel"`
+	RemoveLabel  Text            `json:"removeLabel"`
+	ItemTitle    Text            `json:"itemTitle"`
+	Pages        []struct {
+		Title  Text     `json:"title"`
+		Fields []string `json:"fields"`
+	} `json:"pages"`
+}
+
+var widgets = map[string]bool{
+	"text": true, "textarea": true, "email": true, "tel": true, "date": true,
+	"number": true, "select": true, "radio": true, "checkbox": true, "hidden": true,
+}
+
+// builder turns raw nodes into Nodes and collects every problem it finds, so that a
+// form author sees all of them at once.
+type builder struct {
+	root     json.RawMessage
+	problems []string
+	depth    int
+}
+
+func (b *builder) problem(path, format string, args ...any) {
+	b.problems = append(b.problems, path+": "+fmt.Sprintf(format, args...))
+}
+
+// text joins a standard keyword's Finnish text with its x-i18n translations.
+func (b *builder) text(path, keyword, fi string, i18n map[string]map[string]string) Text {
+	if fi == "" {
+		return nil
+	}
+	t := Text{"fi": fi}
+	for _, lang := range []string{"sv", "en"} {
+		s := i18n[lang][keyword]
+		if strings.TrimSpace(s) == "" {
+			b.problem(path, "%s has no %s translation in x-i18n", keyword, lang)
+			continue
+		}
+		t[lang] = s
+	}
+	return t
+}
+
+// own checks a text of our own keywords: all three languages, none empty.
+func (b *builder) own(path, keyword string, t Text) Text {
+	if t == nil {
+		return nil
+	}
+	for _, lang := range []string{"fi", "sv", "en"} {
+		if strings.TrimSpace(t[lang]) == "" {
+			b.problem(path, "%s has no %s text", keyword, lang)
+		}
+	}
+	return t
+}
+
+func (b *builder) node(path, name string, raw json.RawMessage) *Node {
+	b.depth++
+	defer func() { b.depth-- }()
+	if b.depth > 32 {
+		b.problem(path, "nested too deep (a $ref loop?)")
+		return &Node{Name: name}
+	}
+	var r rawNode
+	if err := json.Unmarshal(raw, &r); err != nil {
+		b.problem(path, "%v", err)
+		return &Node{Name: name}
+	}
+	if r.Ref != "" {
+		resolved, err := b.resolve(r.Ref)
+		if err != nil {
+			b.problem(path, "%v", err)
+			return &Node{Name: name}
+		}
+		return b.node(path, name, resolved)
+	}
+	n := &Node{
+		Name:         name,
+		Type:         r.Type,
+		Title:        b.text(path, "title", r.Title, r.I18n),
+		Description:  b.text(path, "description", r.Description, r.I18n),
+		Help:         b.own(path, "x-ui.help", r.UI.Help),
+		Widget:       r.UI.Widget,
+		Format:       r.Format,
+		Autocomplete: r.UI.Autocomplete,
+		ReadOnly:     r.ReadOnly,
+		Default:      r.Default,
+		Minimum:      r.Minimum,
+		Maximum:      r.Maximum,
+		MinItems:     r.MinItems,
+		MaxItems:     r.MaxItems,
+		AddLabel:     b.own(path, "x-ui.addLabel", r.UI.AddLabel),
+		RemoveLabel:  b.own(path, "x-ui.removeLabel", r.UI.RemoveLabel),
+		ItemTitle:    b.own(path, "x-ui.itemTitle", r.UI.ItemTitle),
+	}
+	if r.MaxLength != nil {
+		n.MaxLength = *r.MaxLength
+	}
+	if len(r.UI.Errors) > 0 {
+		n.Errors = make(map[string]Text, len(r.UI.Errors))
+		for code, t := range r.UI.Errors {
+			n.Errors[code] = b.own(path, "x-ui.errors."+code, t)
+		}
+	}
+	if name != "" && n.Title == nil {
+		b.problem(path, "has no title: every field needs a label")
+	}
+	if n.Format != "" && !knownFormats[n.Format] {
+		b.problem(path, "unknown format %q", n.Format)
+	}
+	if n.Widget != "" && !widgets[n.Widget] {
+		b.problem(path, "unknown x-ui.widget %q", n.Widget)
+	}
+	for _, v := range r.Enum {
+		n.Options = append(n.Options, Option{Value: v, Label: Text{"fi": fmt.Sprint(v), "sv": fmt.Sprint(v), "en": fmt.Sprint(v)}})
+	}
+	for i, o := range r.OneOf {
+		if o.Const == nil {
+			b.problem(path, "oneOf[%d] has no const: only lists of options are supported", i)
+			continue
+		}
+		var v any
+		_ = json.Unmarshal(*o.Const, &v)
+		label := b.text(fmt.Sprintf("%s/oneOf/%d", path, i), "title", o.Title, o.I18n)
+		if label == nil {
+			b.problem(path, "oneOf[%d] has no title", i)
+			label = Text{"fi": fmt.Sprint(v)}
+		}
+		n.Options = append(n.Options, Option{Value: v, Label: label})
+	}
+
+	switch n.Type {
+	case "object":
+		n.Properties = b.properties(path, r)
+	case "array":
+		if len(r.Items) == 0 {
+			b.problem(path, "array has no items schema")
+			break
+		}
+		n.Items = b.node(path+"/items", "", r.Items)
+		if n.Items.Title == nil {
+			b.problem(path+"/items", "has no title")
+		}
+	case "string", "number", "integer", "boolean":
+	case "":
+		if len(n.Options) == 0 {
+			b.problem(path, "has no type")
+		}
+	default:
+		b.problem(path, "unsupported type %q", n.Type)
+	}
+	return n
+}
+
+// properties builds an object's fields in x-ui.order, else in the file's order.
+func (b *builder) properties(path string, r rawNode) []*Node {
+	if len(r.Properties) == 0 {
+		return nil
+	}
+	keys, err := objectKeys(r.Properties)
+	if err != nil {
+		b.problem(path, "properties: %v", err)
+		return nil
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(r.Properties, &props); err != nil {
+		b.problem(path, "properties: %v", err)
+		return nil
+	}
+	if len(r.UI.Order) > 0 {
+		seen := map[string]bool{}
+		ordered := make([]string, 0, len(keys))
+		for _, k := range r.UI.Order {
+			if _, ok := props[k]; !ok {
+				b.problem(path, "x-ui.order names unknown property %q", k)
+				continue
+			}
+			seen[k] = true
+			ordered = append(ordered, k)
+		}
+		for _, k := range keys {
+			if !seen[k] {
+				ordered = append(ordered, k)
+			}
+		}
+		keys = ordered
+	}
+	required := map[string]bool{}
+	for _, k := range r.Required {
+		required[k] = true
+	}
+	nodes := make([]*Node, 0, len(keys))
+	for _, k := range keys {
+		n := b.node(path+"/properties/"+k, k, props[k])
+		n.Required = required[k]
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+// resolve follows a local JSON pointer reference ("#/definitions/person").
+func (b *builder) resolve(ref string) (json.RawMessage, error) {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil, fmt.Errorf("$ref %q: only references inside the file (#/...) are allowed", ref)
+	}
+	cur := b.root
+	for _, seg := range strings.Split(ref[2:], "/") {
+		seg = unescapePointer(seg)
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(cur, &obj); err != nil {
+			return nil, fmt.Errorf("$ref %q: %w", ref, err)
+		}
+		next, ok := obj[seg]
+		if !ok {
+			return nil, fmt.Errorf("$ref %q: %q not found", ref, seg)
+		}
+		cur = next
+	}
+	return cur, nil
+}
+
+// objectKeys returns a JSON object's keys in the order they are written.
+func objectKeys(raw json.RawMessage) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not an object")
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, t.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+func unescapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// Pointer joins JSON pointer segments, escaping them.
+func Pointer(base string, segs ...any) string {
+	var sb strings.Builder
+	sb.WriteString(base)
+	for _, s := range segs {
+		sb.WriteByte('/')
+		switch v := s.(type) {
+		case int:
+			sb.WriteString(strconv.Itoa(v))
+		default:
+			sb.WriteString(escapePointer(fmt.Sprint(v)))
+		}
+	}
+	return sb.String()
+}
+
+// Segments splits a JSON pointer into unescaped segments.
+func Segments(pointer string) []string {
+	if pointer == "" || pointer == "/" {
+		return nil
+	}
+	parts := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	for i, p := range parts {
+		parts[i] = unescapePointer(p)
+	}
+	return parts
+}
+
+// Lookup returns the node that describes the value at pointer, or nil. Array indexes
+// lead to the item schema.
+func (n *Node) Lookup(pointer string) *Node {
+	cur := n
+	for _, seg := range Segments(pointer) {
+		switch cur.Type {
+		case "object":
+			cur = cur.Property(seg)
+		case "array":
+			cur = cur.Items
+		default:
+			return nil
+		}
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur
+}

@@ -1,0 +1,293 @@
+// Package schemas loads the services' JSON Schema files, checks them, builds the form
+// model the renderer draws, and validates documents. The browser and the server share it,
+// so a document is judged by the same code on both sides. It is the only package that
+// imports gojsonschema.
+package schemas
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+//go:embed *.json
+var embedded embed.FS
+
+// Service is one e-service: its catalog entry, its form and its compiled schema.
+type Service struct {
+	ID             string
+	Code           string
+	Version        int
+	Name           Text
+	Summary        Text
+	Description    Text
+	Audience       Text
+	ProcessingTime Text
+	Department     Text
+	KeepInFolder   bool
+	Topics         []string
+	Form           *Node
+	Pages          []Page
+	Schema         json.RawMessage // the file as written, served to API clients
+
+	compiled *gojsonschema.Schema
+}
+
+// Page is one step of a multi-page form.
+type Page struct {
+	Title  Text
+	Fields []string // top-level property names
+}
+
+// Registry holds the loaded services.
+type Registry struct {
+	services []*Service // by ID
+	byID     map[string]*Service
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var codePattern = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// Load reads every *.json file of fsys as a service. It fails with every problem found,
+// so a broken schema stops the server (and the tests) instead of reaching residents.
+func Load(fsys fs.FS) (*Registry, error) {
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %w", err)
+	}
+	r := &Registry{byID: map[string]*Service{}}
+	var problems []string
+	codes := map[string]string{}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("schemas: %w", err)
+		}
+		id := strings.TrimSuffix(path.Base(name), ".json")
+		s, errs := Parse(id, b)
+		if len(errs) > 0 {
+			for _, e := range errs {
+				problems = append(problems, name+": "+e)
+			}
+			continue
+		}
+		if other, dup := codes[s.Code]; dup {
+			problems = append(problems, fmt.Sprintf("%s: x-service.code %q is used by %s too", name, s.Code, other))
+			continue
+		}
+		codes[s.Code] = name
+		r.services = append(r.services, s)
+		r.byID[id] = s
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("schemas: %d problems:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	sort.Slice(r.services, func(i, j int) bool { return r.services[i].ID < r.services[j].ID })
+	return r, nil
+}
+
+var (
+	builtinOnce sync.Once
+	builtin     *Registry
+	builtinErr  error
+)
+
+// Builtin returns the services embedded in the binary (this folder's files). They are
+// parsed on first use, not at start-up of packages that never need them.
+func Builtin() (*Registry, error) {
+	builtinOnce.Do(func() { builtin, builtinErr = Load(embedded) })
+	return builtin, builtinErr
+}
+
+// Services returns all services, sorted by id.
+func (r *Registry) Services() []*Service { return r.services }
+
+// Service returns the service with that id, or nil.
+func (r *Registry) Service(id string) *Service { return r.byID[id] }
+
+// Sorted returns the services in alphabetical order of their names in lang.
+func (r *Registry) Sorted(lang string) []*Service {
+	out := append([]*Service(nil), r.services...)
+	sort.SliceStable(out, func(i, j int) bool {
+		return collateKey(out[i].Name.In(lang)) < collateKey(out[j].Name.In(lang))
+	})
+	return out
+}
+
+// collateKey orders å, ä and ö after z, as the Finnish and Swedish alphabets do.
+func collateKey(s string) string {
+	return strings.NewReplacer("å", "{1", "ä", "{2", "ö", "{3", "Å", "{1", "Ä", "{2", "Ö", "{3").Replace(strings.ToLower(s))
+}
+
+type rawService struct {
+	Code           string   `json:"code"`
+	Version        int      `json:"version"`
+	Name           Text     `json:"name"`
+	Summary        Text     `json:"summary"`
+	Description    Text     `json:"description"`
+	Audience       Text     `json:"audience"`
+	ProcessingTime Text     `json:"processingTime"`
+	Department     Text     `json:"department"`
+	KeepInFolder   *bool    `json:"keepInFolder"`
+	Topics         []string `json:"topics"`
+}
+
+// Parse builds a service from one schema file and returns every problem found.
+func Parse(id string, data []byte) (*Service, []string) {
+	if !idPattern.MatchString(id) {
+		return nil, []string{fmt.Sprintf("file name %q: use lower-case words joined by hyphens", id)}
+	}
+	var head struct {
+		Schema  string      `json:"$schema"`
+		Type    string      `json:"type"`
+		Service *rawService `json:"x-service"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, []string{fmt.Sprintf("not valid JSON: %v", err)}
+	}
+	b := &builder{root: data}
+	if head.Schema != "http://json-schema.org/draft-07/schema#" {
+		b.problem("#", "$schema must be http://json-schema.org/draft-07/schema#")
+	}
+	if head.Type != "object" {
+		b.problem("#", "the root must be of type object")
+	}
+	checkRefs(b, data)
+	s := &Service{ID: id, Schema: json.RawMessage(data)}
+	if rs := head.Service; rs == nil {
+		b.problem("#", "x-service is missing")
+	} else {
+		if !codePattern.MatchString(rs.Code) {
+			b.problem("#/x-service", "code must be three capital letters, e.g. KOI")
+		}
+		if rs.Version < 1 {
+			b.problem("#/x-service", "version must be 1 or more")
+		}
+		if rs.KeepInFolder == nil {
+			b.problem("#/x-service", "keepInFolder must be given (true or false)")
+		} else {
+			s.KeepInFolder = *rs.KeepInFolder
+		}
+		s.Code, s.Version, s.Topics = rs.Code, rs.Version, rs.Topics
+		for _, f := range []struct {
+			key  string
+			dst  *Text
+			text Text
+		}{
+			{"name", &s.Name, rs.Name}, {"summary", &s.Summary, rs.Summary},
+			{"description", &s.Description, rs.Description}, {"audience", &s.Audience, rs.Audience},
+			{"processingTime", &s.ProcessingTime, rs.ProcessingTime}, {"department", &s.Department, rs.Department},
+		} {
+			if f.text == nil {
+				b.problem("#/x-service", "%s is missing", f.key)
+			}
+			*f.dst = b.own("#/x-service", f.key, f.text)
+		}
+	}
+	s.Form = b.node("#", "", data)
+	if s.Form.Title == nil {
+		b.problem("#", "the form has no title")
+	}
+	s.Pages = pages(b, s.Form, data)
+	if len(b.problems) > 0 {
+		return nil, b.problems
+	}
+	loader := gojsonschema.NewSchemaLoader()
+	loader.Draft = gojsonschema.Draft7
+	compiled, err := loader.Compile(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		return nil, []string{fmt.Sprintf("compiling: %v", err)}
+	}
+	s.compiled = compiled
+	return s, nil
+}
+
+// pages reads x-ui.pages and checks that every top-level field is on exactly one page.
+func pages(b *builder, form *Node, data []byte) []Page {
+	var root struct {
+		UI rawUI `json:"x-ui"`
+	}
+	_ = json.Unmarshal(data, &root)
+	if len(root.UI.Pages) == 0 {
+		all := make([]string, len(form.Properties))
+		for i, p := range form.Properties {
+			all[i] = p.Name
+		}
+		return []Page{{Fields: all}}
+	}
+	on := map[string]int{}
+	out := make([]Page, 0, len(root.UI.Pages))
+	for i, p := range root.UI.Pages {
+		path := fmt.Sprintf("#/x-ui/pages/%d", i)
+		if p.Title == nil {
+			b.problem(path, "title is missing")
+		}
+		for _, f := range p.Fields {
+			if form.Property(f) == nil {
+				b.problem(path, "names unknown field %q", f)
+			}
+			on[f]++
+		}
+		out = append(out, Page{Title: b.own(path, "title", p.Title), Fields: p.Fields})
+	}
+	for _, p := range form.Properties {
+		if on[p.Name] != 1 {
+			b.problem("#/x-ui/pages", "field %q is on %d pages; it must be on exactly one", p.Name, on[p.Name])
+		}
+	}
+	return out
+}
+
+// checkRefs refuses every $ref that leaves the file: gojsonschema would fetch it over
+// the network.
+func checkRefs(b *builder, data []byte) {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return
+	}
+	var walk func(p string, v any)
+	walk = func(p string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, c := range t {
+				if ref, ok := c.(string); ok && k == "$ref" && !strings.HasPrefix(ref, "#") {
+					b.problem(p, "$ref %q leaves the file: only #/... references are allowed", ref)
+				}
+				walk(p+"/"+escapePointer(k), c)
+			}
+		case []any:
+			for i, c := range t {
+				walk(fmt.Sprintf("%s/%d", p, i), c)
+			}
+		}
+	}
+	walk("#", v)
+}
+
+// PageOf returns the index of the page that holds the field at pointer.
+func (s *Service) PageOf(pointer string) int {
+	segs := Segments(pointer)
+	if len(segs) == 0 {
+		return 0
+	}
+	for i, p := range s.Pages {
+		for _, f := range p.Fields {
+			if f == segs[0] {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+// ErrInvalidJSON is returned when a document is not JSON at all.
+var ErrInvalidJSON = errors.New("schemas: document is not valid JSON")

@@ -1,0 +1,225 @@
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+// Violation is one problem of a document: where (a JSON pointer), what (a stable code
+// from the authors' guide) and the numbers a message needs.
+type Violation struct {
+	Pointer string         `json:"pointer"`
+	Code    string         `json:"code"`
+	Params  map[string]any `json:"params,omitempty"`
+}
+
+// codes maps gojsonschema's error types to ours, which are JSON Schema keywords.
+var codes = map[string]string{
+	"required":                        "required",
+	"invalid_type":                    "type",
+	"format":                          "format",
+	"pattern":                         "pattern",
+	"string_gte":                      "minLength",
+	"string_lte":                      "maxLength",
+	"number_gte":                      "minimum",
+	"number_lte":                      "maximum",
+	"number_gt":                       "exclusiveMinimum",
+	"number_lt":                       "exclusiveMaximum",
+	"multiple_of":                     "multipleOf",
+	"array_min_items":                 "minItems",
+	"array_max_items":                 "maxItems",
+	"unique":                          "uniqueItems",
+	"enum":                            "enum",
+	"const":                           "enum",
+	"number_one_of":                   "enum",
+	"number_any_of":                   "enum",
+	"additional_property_not_allowed": "additionalProperties",
+}
+
+// rank decides which problem a field shows when it has several: the most basic first.
+var rank = map[string]int{"required": 0, "type": 1, "enum": 2, "additionalProperties": 3}
+
+// Validate checks a decoded document (maps, slices, strings, float64, bool) against the
+// service's schema. It returns nil for a valid document.
+func (s *Service) Validate(doc any) []Violation {
+	res, err := s.compiled.Validate(gojsonschema.NewGoLoader(doc))
+	if err != nil {
+		// Only a document that cannot be encoded gets here; report it on the root.
+		return []Violation{{Pointer: "", Code: "type"}}
+	}
+	return s.violations(res)
+}
+
+// ValidateJSON checks a JSON document. It returns ErrInvalidJSON for malformed input.
+func (s *Service) ValidateJSON(data []byte) ([]Violation, error) {
+	if !json.Valid(data) {
+		return nil, ErrInvalidJSON
+	}
+	res, err := s.compiled.Validate(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		return nil, fmt.Errorf("schemas: validating: %w", err)
+	}
+	return s.violations(res), nil
+}
+
+func (s *Service) violations(res *gojsonschema.Result) []Violation {
+	if res.Valid() {
+		return nil
+	}
+	byPointer := map[string]Violation{}
+	for _, e := range res.Errors() {
+		v := convert(e)
+		if old, ok := byPointer[v.Pointer]; ok && !outranks(v.Code, old.Code) {
+			continue
+		}
+		byPointer[v.Pointer] = v
+	}
+	out := make([]Violation, 0, len(byPointer))
+	for _, v := range byPointer {
+		out = append(out, v)
+	}
+	s.Sort(out)
+	return out
+}
+
+func outranks(a, b string) bool {
+	ra, ok := rank[a]
+	if !ok {
+		ra = 10
+	}
+	rb, ok := rank[b]
+	if !ok {
+		rb = 10
+	}
+	return ra < rb
+}
+
+func convert(e gojsonschema.ResultError) Violation {
+	code, ok := codes[e.Type()]
+	if !ok {
+		code = "invalid"
+	}
+	// The context reads "(root)\x00owner\x00email"; NUL cannot occur in our keys.
+	segs := strings.Split(e.Context().String("\x00"), "\x00")[1:]
+	ptr := make([]any, len(segs))
+	for i, s := range segs {
+		ptr[i] = s
+	}
+	pointer := Pointer("", ptr...)
+	params := map[string]any{}
+	for k, v := range e.Details() {
+		switch k {
+		case "context", "field":
+			continue
+		case "property":
+			// required and additionalProperties sit on the parent object: point at the field.
+			if code == "required" || code == "additionalProperties" {
+				pointer = Pointer(pointer, v)
+				continue
+			}
+		}
+		params[k] = jsonParam(v)
+	}
+	// An empty item of a list (null) is a missing answer, not a wrong type.
+	if code == "type" && params["given"] == "null" {
+		code, params = "required", nil
+	}
+	if len(params) == 0 {
+		params = nil
+	}
+	return Violation{Pointer: pointer, Code: code, Params: params}
+}
+
+// jsonParam turns gojsonschema's detail values into plain JSON values.
+func jsonParam(v any) any {
+	switch t := v.(type) {
+	case string, bool, int, float64:
+		return t
+	case *big.Rat:
+		if t.IsInt() {
+			return t.Num().Int64()
+		}
+		f, _ := t.Float64()
+		return f
+	case *big.Float:
+		f, _ := t.Float64()
+		return f
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// Sort puts violations in the order the form shows their fields: pages, then the order
+// of fields, then array items by index. Both sides sort alike, so the error summary and
+// the API list problems in the same order.
+func (s *Service) Sort(vs []Violation) {
+	keys := make(map[string][]int, len(vs))
+	for _, v := range vs {
+		keys[v.Pointer] = s.orderKey(v.Pointer)
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, b := keys[vs[i].Pointer], keys[vs[j].Pointer]
+		for k := 0; k < len(a) && k < len(b); k++ {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return vs[i].Pointer < vs[j].Pointer
+	})
+}
+
+const unknownOrder = 1 << 30
+
+func (s *Service) orderKey(pointer string) []int {
+	segs := Segments(pointer)
+	key := make([]int, 0, len(segs)+1)
+	if len(segs) == 0 {
+		return key
+	}
+	page := s.PageOf(pointer)
+	pos := unknownOrder
+	for i, f := range s.Pages[page].Fields {
+		if f == segs[0] {
+			pos = i
+		}
+	}
+	key = append(key, page, pos)
+	cur := s.Form.Property(segs[0])
+	for _, seg := range segs[1:] {
+		if cur == nil {
+			key = append(key, unknownOrder)
+			continue
+		}
+		switch cur.Type {
+		case "array":
+			i, err := strconv.Atoi(seg)
+			if err != nil {
+				i = unknownOrder
+			}
+			key = append(key, i)
+			cur = cur.Items
+		case "object":
+			idx := unknownOrder
+			for i, p := range cur.Properties {
+				if p.Name == seg {
+					idx = i
+				}
+			}
+			key = append(key, idx)
+			cur = cur.Property(seg)
+		default:
+			key = append(key, unknownOrder)
+			cur = nil
+		}
+	}
+	return key
+}

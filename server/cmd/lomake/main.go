@@ -1,0 +1,61 @@
+// Command lomake runs the e-services portal: pages, API and storage in one process.
+//
+//	PORT      port to listen on (default 8080)
+//	DATA_DIR  LevelDB directory (default ./data)
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lomake/lomake/server"
+)
+
+func main() {
+	start := time.Now()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	port := envOr("PORT", "8080")
+	dataDir := envOr("DATA_DIR", "./data")
+
+	srv, err := server.New(server.Config{DataDir: dataDir, Log: log})
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", ":"+port)
+	if err != nil {
+		log.Error("cannot listen", "port", port, "err", err)
+		os.Exit(1)
+	}
+	log.Info("serving", "url", "http://localhost:"+port, "data", dataDir,
+		"services", len(srv.Services.Services()), "startup", time.Since(start).Round(time.Millisecond).String())
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		log.Error("server stopped", "err", err)
+		os.Exit(1)
+	case <-stop:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Error("shutdown", "err", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
