@@ -67,9 +67,11 @@ func (s *Service) Message(lang string, v Violation) string {
 		}
 	case "additionalProperties":
 		segs := Segments(v.Pointer)
-		if len(segs) > 0 {
-			data["Name"] = segs[len(segs)-1]
+		if len(segs) == 0 {
+			id = "error.invalid"
+			break
 		}
+		data["Name"] = segs[len(segs)-1]
 	case "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
 		"exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "enum":
 	default:

@@ -1,0 +1,300 @@
+package schemas
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func builtinService(t testing.TB, id string) *Service {
+	t.Helper()
+	r, err := Builtin()
+	if err != nil {
+		t.Fatalf("the service schemas do not load:\n%v", err)
+	}
+	s := r.Service(id)
+	if s == nil {
+		t.Fatalf("no service %q", id)
+	}
+	return s
+}
+
+// The shipped schemas load, which means every text in them exists in fi, sv and en,
+// every field is on a page, and every format is known.
+func TestBuiltinServicesLoad(t *testing.T) {
+	r, err := Builtin()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	want := []string{"dog-registration", "early-childhood-education", "resident-parking-permit"}
+	var got []string
+	for _, s := range r.Services() {
+		got = append(got, s.ID)
+		if len(s.Pages) == 0 || s.Form == nil {
+			t.Errorf("%s: no pages", s.ID)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("services = %v, want %v", got, want)
+	}
+	if n := len(builtinService(t, "dog-registration").Pages); n < 2 {
+		t.Errorf("dog registration has %d pages, want at least 2", n)
+	}
+	if n := len(builtinService(t, "early-childhood-education").Pages); n < 3 {
+		t.Errorf("early childhood education has %d pages, want several", n)
+	}
+}
+
+// minimal is a valid one-field service; tests break it one rule at a time.
+const minimal = `{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "title": "Testi",
+  "x-i18n": {"sv": {"title": "Test"}, "en": {"title": "Test"}},
+  "x-service": {
+    "code": "TST", "version": 1, "keepInFolder": true,
+    "name": {"fi": "Testi", "sv": "Test", "en": "Test"},
+    "summary": {"fi": "a", "sv": "b", "en": "c"},
+    "description": {"fi": "a", "sv": "b", "en": "c"},
+    "audience": {"fi": "a", "sv": "b", "en": "c"},
+    "processingTime": {"fi": "a", "sv": "b", "en": "c"},
+    "department": {"fi": "a", "sv": "b", "en": "c"}
+  },
+  "properties": {
+    "name": {"type": "string", "title": "Nimi", "format": "email",
+      "x-i18n": {"sv": {"title": "Namn"}, "en": {"title": "Name"}}}
+  }
+}`
+
+func TestParseFindsEveryBrokenRule(t *testing.T) {
+	if _, problems := Parse("test", []byte(minimal)); len(problems) > 0 {
+		t.Fatalf("the minimal schema should load: %v", problems)
+	}
+	cases := []struct {
+		name, from, to, want string
+	}{
+		{"missing Swedish title", `"sv": {"title": "Namn"}, `, ``, "title has no sv translation"},
+		{"missing English in x-service", `"name": {"fi": "Testi", "sv": "Test", "en": "Test"}`, `"name": {"fi": "Testi", "sv": "Test"}`, "name has no en text"},
+		{"empty translation", `"en": {"title": "Name"}`, `"en": {"title": " "}`, "title has no en translation"},
+		{"unknown format", `"format": "email"`, `"format": "hetu"`, `unknown format "hetu"`},
+		{"remote reference", `"format": "email",`, `"$ref": "https://example.com/x.json",`, "leaves the file"},
+		{"field on no page", `"properties": {`, `"x-ui": {"pages": [{"title": {"fi": "a", "sv": "b", "en": "c"}, "fields": []}]}, "properties": {`, `field "name" is on 0 pages`},
+		{"no title", `"title": "Nimi", `, ``, "has no title"},
+		{"bad code", `"code": "TST"`, `"code": "tst1"`, "three capital letters"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			broken := strings.Replace(minimal, c.from, c.to, 1)
+			if broken == minimal {
+				t.Fatalf("the test did not change the schema")
+			}
+			_, problems := Parse("test", []byte(broken))
+			if !strings.Contains(strings.Join(problems, "\n"), c.want) {
+				t.Errorf("problems %q do not mention %q", problems, c.want)
+			}
+		})
+	}
+}
+
+func validDaycare() map[string]any {
+	return map[string]any{
+		"child": map[string]any{
+			"firstName": "Aino", "lastName": "Virtanen", "personalIdentityCode": "010516B903X",
+			"birthDate": "2016-05-01", "streetAddress": "Mannerheimintie 1", "postalCode": "00100",
+			"postOffice": "Helsinki", "nativeLanguage": "suomi",
+		},
+		"guardians": []any{map[string]any{
+			"firstName": "Tessa", "lastName": "Testilä", "personalIdentityCode": "010280-952L",
+			"phone": "040 123 4567", "email": "tessa@example.fi", "employmentStatus": "working",
+		}},
+		"care":           map[string]any{"startDate": "2027-08-01", "careNeed": "full-day", "serviceLanguage": "fi"},
+		"preferredUnits": []any{"kalasatama", "vallila"},
+		"confirmation":   map[string]any{"informationCorrect": true},
+	}
+}
+
+func TestValidDocumentPasses(t *testing.T) {
+	s := builtinService(t, "early-childhood-education")
+	if vs := s.Validate(validDaycare()); len(vs) > 0 {
+		t.Fatalf("valid document refused: %+v", vs)
+	}
+}
+
+// Problems point at the field with a JSON pointer (nested objects, array items, the
+// missing property itself for `required`), one per field, in the order of the form.
+func TestViolationsPointAtFieldsInFormOrder(t *testing.T) {
+	s := builtinService(t, "early-childhood-education")
+	doc := validDaycare()
+	delete(doc["child"].(map[string]any), "lastName")                   // required, nested
+	doc["guardians"] = append(doc["guardians"].([]any), map[string]any{ // second guardian, array item
+		"firstName": "Joni", "lastName": "Kivi", "personalIdentityCode": "010469-999W",
+		"phone": "12", "email": "not-an-address", "employmentStatus": "working",
+	})
+	doc["care"].(map[string]any)["careHoursPerWeek"] = 61.0            // maximum
+	doc["preferredUnits"] = []any{"vallila", "vallila"}                // uniqueItems
+	doc["confirmation"].(map[string]any)["informationCorrect"] = false // const
+	doc["child"].(map[string]any)["personalIdentityCode"] = "010516B903Y"
+
+	got := s.Validate(doc)
+	want := []Violation{
+		{Pointer: "/child/lastName", Code: "required"},
+		{Pointer: "/child/personalIdentityCode", Code: "format"},
+		{Pointer: "/guardians/1/phone", Code: "format"},
+		{Pointer: "/guardians/1/email", Code: "format"},
+		{Pointer: "/care/careHoursPerWeek", Code: "maximum"},
+		{Pointer: "/preferredUnits", Code: "uniqueItems"},
+		{Pointer: "/confirmation/informationCorrect", Code: "enum"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d violations, want %d:\n%+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].Pointer != want[i].Pointer || got[i].Code != want[i].Code {
+			t.Errorf("violation %d = %s %s, want %s %s", i, got[i].Pointer, got[i].Code, want[i].Pointer, want[i].Code)
+		}
+	}
+	if max := got[4].Params["max"]; max != int64(60) && max != 60.0 {
+		t.Errorf("maximum params = %v, want max 60", got[4].Params)
+	}
+	// The same input always gives the same list (gojsonschema's own order is random).
+	for i := 0; i < 20; i++ {
+		if again := s.Validate(doc); !reflect.DeepEqual(again, got) {
+			t.Fatalf("order changed between runs:\n%+v\n%+v", got, again)
+		}
+	}
+}
+
+func TestEmptyListItemIsMissingNotWrongType(t *testing.T) {
+	s := builtinService(t, "early-childhood-education")
+	doc := validDaycare()
+	doc["preferredUnits"] = []any{nil}
+	got := s.Validate(doc)
+	if len(got) != 1 || got[0].Pointer != "/preferredUnits/0" || got[0].Code != "required" {
+		t.Fatalf("got %+v, want one required at /preferredUnits/0", got)
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	s := builtinService(t, "dog-registration")
+	if _, err := s.ValidateJSON([]byte(`{"owner": `)); err != ErrInvalidJSON {
+		t.Errorf("malformed JSON: err = %v, want ErrInvalidJSON", err)
+	}
+	vs, err := s.ValidateJSON([]byte(`[1, 2]`))
+	if err != nil || len(vs) == 0 || vs[0].Pointer != "" || vs[0].Code != "type" {
+		t.Errorf("an array instead of an object: %+v, %v", vs, err)
+	}
+}
+
+// Messages are plain language in the user's language, built from the field's label or
+// the author's own text, and never show a schema keyword.
+func TestMessagesArePlainAndTranslated(t *testing.T) {
+	dog := builtinService(t, "dog-registration")
+	day := builtinService(t, "early-childhood-education")
+	cases := []struct {
+		s    *Service
+		v    Violation
+		lang string
+		want string
+	}{
+		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "en", "Enter dog's name"},
+		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "fi", "Anna koiran nimi"},
+		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "sv", "Ange hundens namn"},
+		{dog, Violation{Pointer: "/dog/sex", Code: "required"}, "en", "Select the dog's sex"}, // the author's own
+		{dog, Violation{Pointer: "/dog/neutered", Code: "required"}, "en", "Choose "},
+		{dog, Violation{Pointer: "/owner/personalIdentityCode", Code: "format"}, "sv", "131052-308T"},
+		{dog, Violation{Pointer: "/dog/microchipNumber", Code: "pattern"}, "en", "15"},
+		{day, Violation{Pointer: "/care/careHoursPerWeek", Code: "maximum", Params: map[string]any{"max": 60}}, "fi", "1–60"},
+		{dog, Violation{Pointer: "/additional/info", Code: "maxLength", Params: map[string]any{"max": 1000}}, "sv", "högst 1000 tecken"},
+	}
+	keywords := []string{"minLength", "maxLength", "pattern", "format", "required", "enum", "const", "oneOf", "{{", "<no value>"}
+	for _, c := range cases {
+		got := c.s.Message(c.lang, c.v)
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s %s in %s = %q, want it to contain %q", c.v.Pointer, c.v.Code, c.lang, got, c.want)
+		}
+		for _, k := range keywords {
+			if strings.Contains(got, k) {
+				t.Errorf("%s %s in %s = %q shows %q", c.v.Pointer, c.v.Code, c.lang, got, k)
+			}
+		}
+	}
+	if got := day.ItemLabel("en", "/guardians/1/email"); got != "Guardian 2" {
+		t.Errorf("ItemLabel = %q, want Guardian 2", got)
+	}
+}
+
+// Every code a schema can produce has a message in every language for every field of
+// every service: no message id leaks to a user.
+func TestEveryFieldHasMessagesForItsCodes(t *testing.T) {
+	r, _ := Builtin()
+	for _, s := range r.Services() {
+		var walk func(n *Node, ptr string)
+		walk = func(n *Node, ptr string) {
+			for _, code := range []string{"required", "type", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "uniqueItems", "enum", "additionalProperties", "something-new"} {
+				for _, lang := range []string{"fi", "sv", "en"} {
+					msg := s.Message(lang, Violation{Pointer: ptr, Code: code, Params: map[string]any{"min": 1, "max": 2}})
+					if msg == "" || strings.HasPrefix(msg, "error.") || strings.Contains(msg, "<no value>") {
+						t.Errorf("%s %s %s %s: message %q", s.ID, ptr, code, lang, msg)
+					}
+				}
+			}
+			for _, p := range n.Properties {
+				walk(p, Pointer(ptr, p.Name))
+			}
+			if n.Items != nil {
+				walk(n.Items, Pointer(ptr, 0))
+			}
+		}
+		walk(s.Form, "")
+	}
+}
+
+func TestServicesSortAlphabeticallyPerLanguage(t *testing.T) {
+	r, _ := Builtin()
+	for _, lang := range []string{"fi", "sv", "en"} {
+		var names []string
+		for _, s := range r.Sorted(lang) {
+			names = append(names, s.Name.In(lang))
+		}
+		for i := 1; i < len(names); i++ {
+			if collateKey(names[i-1]) > collateKey(names[i]) {
+				t.Errorf("%s: %q before %q", lang, names[i-1], names[i])
+			}
+		}
+	}
+	if collateKey("Ö") < collateKey("Z") {
+		t.Error("Ö must sort after Z")
+	}
+}
+
+func TestPointerEscaping(t *testing.T) {
+	if p := Pointer("", "a/b", "c~d", 3); p != "/a~1b/c~0d/3" {
+		t.Errorf("Pointer = %q", p)
+	}
+	if s := Segments("/a~1b/c~0d/3"); !reflect.DeepEqual(s, []string{"a/b", "c~d", "3"}) {
+		t.Errorf("Segments = %q", s)
+	}
+}
+
+// BenchmarkValidateDaycare is the per-document validation cost on the largest form;
+// `make bench` runs it natively and as WebAssembly.
+func BenchmarkValidateDaycare(b *testing.B) {
+	s := builtinService(b, "early-childhood-education")
+	doc := validDaycare()
+	data, _ := json.Marshal(doc)
+	b.Run("doc", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if vs := s.Validate(doc); len(vs) > 0 {
+				b.Fatal(vs)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.ValidateJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/store"
+)
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	services, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
+	srv := httptest.NewServer(New(services, st, slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+const validDog = `{
+  "owner": {"firstName": "Tessa", "lastName": "Testilä", "personalIdentityCode": "010280-952L",
+    "streetAddress": "Pohjoisesplanadi 11", "postalCode": "00170", "postOffice": "Helsinki",
+    "email": "tessa@example.fi"},
+  "dog": {"name": "Musti", "breed": "Suomenpystykorva", "sex": "female", "birthDate": "2024-03-01",
+    "microchipNumber": "246098100123456"}
+}`
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func do(t *testing.T, method, url, contentType, body string, hdr ...string) answer {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	data, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s %s: answer is not JSON (%d): %s", method, url, res.StatusCode, data)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	return answer{res.StatusCode, res.Header, m}
+}
+
+func errorMessage(a answer) string {
+	e, _ := a.body["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}
+
+func TestCatalogIsLocalizedAndAlphabetical(t *testing.T) {
+	srv := newServer(t)
+	for _, c := range []struct{ query, header, first string }{
+		{"?lang=sv", "", "Anmälan till hundregistret"},
+		{"", "sv-FI,sv;q=0.9", "Anmälan till hundregistret"},
+		{"?lang=fi", "sv", "Asukaspysäköintitunnus"},
+		{"", "en", "Application for early childhood education"},
+	} {
+		a := do(t, "GET", srv.URL+"/api/v1/services"+c.query, "", "", "Accept-Language", c.header)
+		if a.status != 200 {
+			t.Fatalf("status %d", a.status)
+		}
+		list := a.body["services"].([]any)
+		if len(list) != 3 {
+			t.Fatalf("%d services, want 3", len(list))
+		}
+		var names []string
+		for _, s := range list {
+			names = append(names, s.(map[string]any)["name"].(string))
+		}
+		if names[0] != c.first {
+			t.Errorf("%s %s: names %q, want %q first", c.query, c.header, names, c.first)
+		}
+	}
+}
+
+func TestServiceWithSchema(t *testing.T) {
+	srv := newServer(t)
+	a := do(t, "GET", srv.URL+"/api/v1/services/dog-registration?lang=en", "", "")
+	if a.status != 200 || a.body["id"] != "dog-registration" || a.body["code"] != "KOI" {
+		t.Fatalf("got %d %v", a.status, a.body)
+	}
+	schema, _ := a.body["schema"].(map[string]any)
+	if schema["$schema"] != "http://json-schema.org/draft-07/schema#" {
+		t.Errorf("schema not included: %v", a.body["schema"])
+	}
+	nf := do(t, "GET", srv.URL+"/api/v1/services/no-such-service?lang=sv", "", "")
+	if nf.status != 404 || errorMessage(nf) != "Tjänsten hittades inte." {
+		t.Errorf("unknown service: %d %q", nf.status, errorMessage(nf))
+	}
+}
+
+func TestSubmissionCreatesCaseThatCanBeRead(t *testing.T) {
+	srv := newServer(t)
+	a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang=fi", "application/json", validDog)
+	if a.status != 201 {
+		t.Fatalf("status %d: %v", a.status, a.body)
+	}
+	if a.body["caseNumber"] != "HEL-KOI-2026-000001" || a.body["status"] != "SENT" {
+		t.Fatalf("answer %v", a.body)
+	}
+	if loc := a.header.Get("Location"); loc != "/api/v1/cases/HEL-KOI-2026-000001" {
+		t.Errorf("Location = %q", loc)
+	}
+	second := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions", "application/json; charset=utf-8", validDog)
+	if second.body["caseNumber"] != "HEL-KOI-2026-000002" {
+		t.Errorf("second case %v", second.body["caseNumber"])
+	}
+	c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", "")
+	if c.status != 200 || c.body["serviceId"] != "dog-registration" || c.body["status"] != "SENT" {
+		t.Fatalf("case: %d %v", c.status, c.body)
+	}
+	dog := c.body["data"].(map[string]any)["dog"].(map[string]any)
+	if dog["name"] != "Musti" {
+		t.Errorf("stored data lost the dog's name: %v", dog)
+	}
+	nf := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-999999?lang=en", "", "")
+	if nf.status != 404 || errorMessage(nf) != "Case not found." {
+		t.Errorf("unknown case: %d %v", nf.status, nf.body)
+	}
+}
+
+func TestInvalidSubmissionListsFieldErrorsInLanguage(t *testing.T) {
+	srv := newServer(t)
+	doc := strings.Replace(validDog, `"email": "tessa@example.fi"`, `"email": "tessa(at)example"`, 1)
+	doc = strings.Replace(doc, `"name": "Musti", `, ``, 1)
+	for lang, want := range map[string][]string{
+		"fi": {"Anna sähköpostiosoite muodossa nimi@esimerkki.fi", "Anna koiran nimi"},
+		"sv": {"Ange e-postadressen i formen namn@exempel.fi", "Ange hundens namn"},
+		"en": {"Enter the email address in the form name@example.com", "Enter dog's name"},
+	} {
+		a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang="+lang, "application/json", doc)
+		if a.status != 422 {
+			t.Fatalf("status %d", a.status)
+		}
+		errs := a.body["errors"].([]any)
+		if len(errs) != 2 {
+			t.Fatalf("%s: %d errors, want 2: %v", lang, len(errs), errs)
+		}
+		first, second := errs[0].(map[string]any), errs[1].(map[string]any)
+		if first["pointer"] != "/owner/email" || first["code"] != "format" {
+			t.Errorf("first error %v", first)
+		}
+		if second["pointer"] != "/dog/name" || second["code"] != "required" {
+			t.Errorf("second error %v", second)
+		}
+		for i, w := range want {
+			if msg := errs[i].(map[string]any)["message"].(string); !strings.HasPrefix(msg, w) {
+				t.Errorf("%s: message %q, want %q…", lang, msg, w)
+			}
+		}
+	}
+	// Nothing was stored for refused submissions.
+	if c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", ""); c.status != 404 {
+		t.Errorf("a refused submission was stored: %v", c.body)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	srv := newServer(t)
+	url := srv.URL + "/api/v1/services/dog-registration/submissions?lang=en"
+	cases := []struct {
+		name, contentType, body string
+		hdr                     []string
+		status                  int
+		message                 string
+	}{
+		{"malformed JSON", "application/json", `{"owner": {"firstName": "Tessa",`, nil, 400, "The form data could not be read. Try again."},
+		{"wrong types", "application/json", `{"owner": 5, "dog": []}`, nil, 422, ""},
+		{"too large", "application/json", `{"x": "` + strings.Repeat("a", MaxBody) + `"}`, nil, 413, "The form is too large to send (at most 256 KiB)."},
+		{"not JSON", "application/x-www-form-urlencoded", `owner=1`, nil, 415, "Send the data as JSON."},
+		{"cross-site", "application/json", validDog, []string{"Sec-Fetch-Site", "cross-site"}, 403, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := do(t, "POST", url, c.contentType, c.body, c.hdr...)
+			if a.status != c.status {
+				t.Fatalf("status %d, want %d: %v", a.status, c.status, a.body)
+			}
+			if c.message != "" && errorMessage(a) != c.message {
+				t.Errorf("message %q, want %q", errorMessage(a), c.message)
+			}
+		})
+	}
+	wrongTypes := do(t, "POST", url, "application/json", `{"owner": 5, "dog": []}`)
+	errs := wrongTypes.body["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		if m["code"] != "type" || !regexp.MustCompile(`^/(owner|dog)$`).MatchString(m["pointer"].(string)) {
+			t.Errorf("wrong types: %v", m)
+		}
+	}
+	unknown := do(t, "POST", srv.URL+"/api/v1/services/no-such/submissions", "application/json", validDog)
+	if unknown.status != 404 {
+		t.Errorf("unknown service: %d", unknown.status)
+	}
+	if a := do(t, "GET", srv.URL+"/api/v1/nothing-here", "", ""); a.status != 404 {
+		t.Errorf("unknown API path: %d", a.status)
+	}
+}
