@@ -155,7 +155,7 @@ func (p *FormPage) addItem(ctx app.Context, n *schemas.Node, ptr string) {
 	if n.Items.Type == "object" && len(n.Items.Properties) > 0 {
 		newPtr = schemas.Pointer(newPtr, n.Items.Properties[0].Name)
 	}
-	ctx.Defer(func(app.Context) { focus(fieldID(newPtr)) })
+	p.restructured(fieldID(newPtr))
 }
 
 func (p *FormPage) removeItem(ctx app.Context, ptr string, i int) {
@@ -167,7 +167,7 @@ func (p *FormPage) removeItem(ctx app.Context, ptr string, i int) {
 		}
 	}
 	p.check(ptr)
-	ctx.Defer(func(app.Context) { focus(fieldID(ptr)) })
+	p.restructured(fieldID(ptr))
 }
 
 // input renders a labelled text-like control or select.
@@ -374,10 +374,12 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
 }
 
+// errorText is always there, empty while the field is fine: an element that appears
+// would shift the control after it and make go-app rebuild it.
 func (p *FormPage) errorText(ptr string) app.UI {
 	v, ok := p.shown[ptr]
 	if !ok {
-		return nil
+		return app.P().ID(fieldID(ptr) + "-error").Class("error-message")
 	}
 	lang := p.route.lang
 	return app.P().ID(fieldID(ptr)+"-error").Class("error-message").Body(

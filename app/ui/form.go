@@ -25,10 +25,63 @@ type FormPage struct {
 	summary []schemas.Violation
 	alert   string // message id of a sending problem
 	sending bool
+
+	// ctx is the page's own context: a deferred focus must hang on an element that stays
+	// mounted, and the button that was clicked may be gone after the render.
+	ctx app.Context
 }
 
 func (p *FormPage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *FormPage) OnNav(ctx app.Context)       { p.load(ctx) }
+func (p *FormPage) OnNav(ctx app.Context) {
+	p.ctx = ctx
+	p.load(ctx)
+	p.restructured("")
+}
+
+// focusAfterRender moves focus to id once the pending render is done.
+func (p *FormPage) focusAfterRender(id string) {
+	p.ctx.Defer(func(app.Context) { focus(id) })
+}
+
+// restructured is called when other fields take the place of the ones shown (a new
+// step, a removed list item): go-app reuses the DOM controls, and an empty value does
+// not clear what the browser holds, so the controls are set from the document once
+// the render is done.
+func (p *FormPage) restructured(focusID string) {
+	p.ctx.Defer(func(app.Context) {
+		p.syncControls()
+		if focusID != "" {
+			focus(focusID)
+		}
+	})
+}
+
+func (p *FormPage) syncControls() {
+	form := app.Window().GetElementByID("form")
+	if !form.Truthy() {
+		return
+	}
+	els := form.Get("elements")
+	for i, n := 0, els.Length(); i < n; i++ {
+		el := els.Index(i)
+		name := el.Get("name").String()
+		if name == "" {
+			continue
+		}
+		want := p.value(name)
+		switch el.Get("type").String() {
+		case "radio":
+			el.Set("checked", el.Get("value").String() == want)
+		case "checkbox":
+			el.Set("checked", want == "true")
+		case "submit", "button":
+		default:
+			if el.Get("value").String() != want {
+				el.Set("value", want)
+			}
+		}
+	}
+}
 
 func (p *FormPage) load(ctx app.Context) {
 	r := parseRoute(ctx.Page().URL())
@@ -107,10 +160,14 @@ func (p *FormPage) Render() app.UI {
 		backLink(ServicePath(lang, s.ID), s.Name.In(lang)),
 		app.H1().Text(s.Form.Title.In(lang)),
 		p.steps(),
-		p.errorSummary(),
-		app.If(p.alert != "", func() app.UI {
-			return app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1).Text(t(lang, p.alert))
-		}),
+		// Messages that come and go live in their own container, so that the form after
+		// them keeps its place and go-app updates it instead of building it anew.
+		app.Div().Class("form-messages").Body(
+			p.errorSummary(),
+			app.If(p.alert != "", func() app.UI {
+				return app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1).Text(t(lang, p.alert))
+			}),
+		),
 		app.P().Class("required-note").Text(t(lang, "form.requiredNote")),
 		// A real form (method, names, labels) so that it can be sent before the
 		// WebAssembly has loaded; novalidate because our messages replace the browser's.
@@ -187,7 +244,7 @@ func (p *FormPage) errorSummary() app.UI {
 func (p *FormPage) goToField(ctx app.Context, ptr string) {
 	p.step = p.service.PageOf(ptr)
 	p.setTitle(ctx)
-	ctx.Defer(func(app.Context) { focus(fieldID(ptr)) })
+	p.restructured(fieldID(ptr))
 }
 
 func (p *FormPage) submit(ctx app.Context, e app.Event) {
@@ -210,7 +267,7 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 		p.step++
 		p.summary, p.alert = nil, ""
 		p.setTitle(ctx)
-		ctx.Defer(func(app.Context) { focus("step-title") })
+		p.restructured("step-title")
 		return
 	}
 	if len(all) > 0 {
@@ -225,7 +282,7 @@ func (p *FormPage) previous(ctx app.Context, e app.Event) {
 		p.step--
 		p.summary, p.alert = nil, ""
 		p.setTitle(ctx)
-		ctx.Defer(func(app.Context) { focus("step-title") })
+		p.restructured("step-title")
 	}
 }
 
@@ -236,7 +293,7 @@ func (p *FormPage) showErrors(ctx app.Context, vs []schemas.Violation) {
 		p.shown[v.Pointer] = v
 	}
 	p.setTitle(ctx)
-	ctx.Defer(func(app.Context) { focus("error-summary") })
+	p.focusAfterRender("error-summary")
 }
 
 // check validates the document again after a field changed and updates what is shown
@@ -279,7 +336,7 @@ func (p *FormPage) send(ctx app.Context) {
 			default:
 				p.alert = res.problem
 				p.setTitle(ctx)
-				ctx.Defer(func(app.Context) { focus("form-alert") })
+				p.focusAfterRender("form-alert")
 			}
 		})
 	})

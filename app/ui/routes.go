@@ -26,9 +26,9 @@ func Register() {
 // Paths of the portal's pages. The language is the first segment, so that a prerendered
 // page, a shared link and a bookmark all say which language they are in.
 
-func CatalogPath(lang string) string        { return "/" + lang + "/" }
-func ServicePath(lang, id string) string    { return "/" + lang + "/services/" + id }
-func FormPath(lang, id string) string       { return ServicePath(lang, id) + "/form" }
+func CatalogPath(lang string) string     { return "/" + lang + "/" }
+func ServicePath(lang, id string) string { return "/" + lang + "/services/" + id }
+func FormPath(lang, id string) string    { return ServicePath(lang, id) + "/form" }
 func SentPath(lang, id, number string) string {
 	return ServicePath(lang, id) + "/sent?case=" + url.QueryEscape(number)
 }

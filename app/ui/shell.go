@@ -90,10 +90,10 @@ func (c *TextSize) Render() app.UI {
 			Type("button").
 			Class("text-size-"+s.glyph[:1]+itoa(len(s.glyph))).
 			Aria("pressed", boolString(c.size == class)).
-			Aria("label", t(c.Lang, s.label)).
 			Title(t(c.Lang, s.label)).
 			OnClick(func(ctx app.Context, e app.Event) { c.set(class) }, app.EventScope(class)).
-			Text(s.glyph))
+			// The visible glyph starts the accessible name (WCAG 2.5.3), the word says what it does.
+			Body(app.Text(s.glyph), app.Span().Class("visually-hidden").Text(" "+t(c.Lang, s.label))))
 	}
 	return app.Div().Class("text-size").Role("group").Aria("label", t(c.Lang, "site.textSize")).Body(buttons...)
 }

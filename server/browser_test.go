@@ -1,0 +1,391 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// The browser tests drive Debian's Chromium against a real server on a free port.
+// `make test` installs Chromium and axe-core first; without them these tests fail rather
+// than skip, unless LOMAKE_SKIP_BROWSER=1 says so on purpose.
+
+// startServer runs the portal on a free loopback port and returns its URL and a stop
+// function (which closes the store, like a server restart would).
+func startServer(t *testing.T, dataDir string) (string, func()) {
+	t.Helper()
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return "http://" + ln.Addr().String(), stop
+}
+
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if os.Getenv("LOMAKE_SKIP_BROWSER") == "1" {
+		t.Skip("LOMAKE_SKIP_BROWSER=1")
+	}
+	if _, err := os.Stat(webBuilt); err != nil {
+		t.Fatalf("the WebAssembly client is not built: run make test (%v)", err)
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("no Chromium at %s: run make test, which installs it", chromium)
+	}
+	profile, err := os.MkdirTemp("", "lomake-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		os.RemoveAll(profile) // after Chromium has exited; it writes there until then
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// webBuilt is the compressed client the server embeds.
+var webBuilt = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "web", "dist", "app.wasm.br")
+}()
+
+// open loads a page and waits until the WebAssembly app has taken over.
+func open(url string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Navigate(url),
+		chromedp.WaitReady("body", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+	}
+}
+
+// typeInto types into a field like a person and leaves it with Tab.
+func typeInto(sel, text string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Click(sel, chromedp.ByQuery),
+		chromedp.SendKeys(sel, text+kb.Tab, chromedp.ByQuery),
+	}
+}
+
+// setDate fills a date input, whose typing order depends on the browser's locale.
+func setDate(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+		el.value = %q; el.dispatchEvent(new Event("change", {bubbles: true})); })()`, sel, value), nil)
+}
+
+func activeID(id *string) chromedp.Action {
+	return chromedp.Evaluate(`document.activeElement ? document.activeElement.id : ""`, id)
+}
+
+// axeViolations runs axe-core's WCAG 2.1 A and AA rules on the current page.
+func axeViolations(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	path := os.Getenv("AXE_JS")
+	if path == "" {
+		_, file, _, _ := runtime.Caller(0)
+		path = filepath.Join(filepath.Dir(file), "..", ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("axe-core not installed (make test installs it): %v", err)
+	}
+	var out string
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(string(src), nil),
+		chromedp.Evaluate(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+			.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+				nodes: v.nodes.map(n => n.html.slice(0, 160))}))))`, &out,
+			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if err != nil {
+		t.Fatalf("%s: running axe: %v", page, err)
+	}
+	var violations []map[string]any
+	if err := json.Unmarshal([]byte(out), &violations); err != nil {
+		t.Fatalf("%s: axe answer: %v", page, err)
+	}
+	for _, v := range violations {
+		t.Errorf("%s: axe %v (%v): %v\n  %v", page, v["id"], v["impact"], v["help"], v["nodes"])
+	}
+}
+
+// TestBrowserDogRegistration is the foundation's promise end to end: a resident on a
+// phone finds the service, is told what is missing, sends the form, gets a case
+// number, and the case survives a server restart.
+func TestBrowserDogRegistration(t *testing.T) {
+	ctx := browser(t)
+	dataDir := t.TempDir()
+	base, stop := startServer(t, dataDir)
+
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("phone width", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+
+	// The catalog lists the service; its link leads to the description, then the form.
+	var catalog string
+	run("catalog", open(base+"/fi/"), chromedp.Text("main", &catalog, chromedp.ByQuery))
+	if !strings.Contains(catalog, "Siirry palveluun") || !strings.Contains(catalog, "Koira") {
+		t.Fatalf("catalog does not offer the dog service:\n%s", catalog)
+	}
+	axeViolations(t, ctx, "catalog")
+	run("go to service",
+		chromedp.Click(`a[href="/fi/services/dog-registration"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href="/fi/services/dog-registration/form"]`, chromedp.ByQuery),
+		chromedp.Click(`a[href="/fi/services/dog-registration/form"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
+	)
+
+	// Page 1 with the e-mail missing: Next refuses and says why.
+	run("owner page",
+		typeInto("#f-owner-firstName", "Tessa"),
+		typeInto("#f-owner-lastName", "Testilä"),
+		typeInto("#f-owner-personalIdentityCode", "010280-952L"),
+		typeInto("#f-owner-streetAddress", "Pohjoisesplanadi 11"),
+		typeInto("#f-owner-postalCode", "00170"),
+		typeInto("#f-owner-postOffice", "Helsinki"),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#error-summary", chromedp.ByQuery),
+	)
+	var summary, focused string
+	run("summary on Next", chromedp.Text("#error-summary", &summary, chromedp.ByQuery), activeID(&focused))
+	if !strings.Contains(summary, "sähköpostiosoite") || focused != "error-summary" {
+		t.Fatalf("Next with the e-mail missing: summary %q, focus on %q", summary, focused)
+	}
+	run("fix e-mail and go on",
+		typeInto("#f-owner-email", "tessa@example.fi"),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#f-dog-name", chromedp.ByQuery),
+	)
+
+	// The next page's fields start empty: go-app reuses the page-1 inputs in place.
+	var leftover string
+	run("dog page is empty", chromedp.Value("#f-dog-name", &leftover, chromedp.ByQuery))
+	if leftover != "" {
+		t.Errorf("the dog's name field shows %q from the previous page", leftover)
+	}
+
+	// Last page with the dog's name empty: Send refuses with a summary and an inline error.
+	run("dog page",
+		typeInto("#f-dog-breed", "Suomenpystykorva"),
+		chromedp.Click("#f-dog-sex-1", chromedp.ByQuery),
+		setDate("#f-dog-birthDate", "2024-03-01"),
+		typeInto("#f-dog-microchipNumber", "246098100123456"),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#error-summary", chromedp.ByQuery),
+	)
+	var title, inline, invalid, describedBy string
+	run("errors shown",
+		chromedp.Text("#error-summary", &summary, chromedp.ByQuery),
+		chromedp.Text("#f-dog-name-error", &inline, chromedp.ByQuery),
+		chromedp.AttributeValue("#f-dog-name", "aria-invalid", &invalid, nil, chromedp.ByQuery),
+		chromedp.AttributeValue("#f-dog-name", "aria-describedby", &describedBy, nil, chromedp.ByQuery),
+		chromedp.Title(&title),
+		activeID(&focused),
+	)
+	if !strings.Contains(summary, "Tarkista seuraavat tiedot") || !strings.Contains(summary, "Anna koiran nimi") {
+		t.Errorf("error summary = %q", summary)
+	}
+	if strings.Count(summary, "Anna") != 1 {
+		t.Errorf("summary lists more than the one missing field: %q", summary)
+	}
+	if !strings.Contains(inline, "Anna koiran nimi") || invalid != "true" || !strings.Contains(describedBy, "f-dog-name-error") {
+		t.Errorf("inline error %q, aria-invalid %q, aria-describedby %q", inline, invalid, describedBy)
+	}
+	if !strings.HasPrefix(title, "Virhe:") {
+		t.Errorf("title %q does not start with Virhe:", title)
+	}
+	if focused != "error-summary" {
+		t.Errorf("focus on %q, want the error summary", focused)
+	}
+	axeViolations(t, ctx, "form with errors")
+
+	// The summary's link takes the user to the field; fixing it clears the error.
+	run("follow the link", chromedp.Click(`#error-summary a`, chromedp.ByQuery), activeID(&focused))
+	if focused != "f-dog-name" {
+		t.Errorf("the summary link moved focus to %q, want f-dog-name", focused)
+	}
+	run("fix name", chromedp.SendKeys("#f-dog-name", "Musti"+kb.Tab, chromedp.ByQuery),
+		chromedp.WaitNotPresent("#f-dog-name-error:not(:empty)", chromedp.ByQuery))
+
+	// Send: the confirmation names the case number.
+	var confirmation string
+	run("send",
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#confirmation", chromedp.ByQuery),
+		chromedp.Text("#confirmation", &confirmation, chromedp.ByQuery),
+	)
+	const want = "Lomakkeen lähetys onnistui. Voit seurata asian tilaa asiointikansiossa asianumerolla HEL-KOI-"
+	if !strings.Contains(confirmation, want) {
+		t.Fatalf("confirmation = %q, want %q…", confirmation, want)
+	}
+	number := confirmation[strings.Index(confirmation, "HEL-KOI-"):][:len("HEL-KOI-2026-000001")]
+	axeViolations(t, ctx, "confirmation")
+
+	// Restart the server on the same data: the case is still there.
+	stop()
+	base, _ = startServer(t, dataDir)
+	res, err := http.Get(base + "/api/v1/cases/" + number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var c struct {
+		Number string `json:"caseNumber"`
+		Data   struct {
+			Owner struct{ Email string }
+			Dog   struct{ Name, MicrochipNumber string }
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || res.StatusCode != 200 {
+		t.Fatalf("after restart: %d %v", res.StatusCode, err)
+	}
+	if c.Number != number || c.Data.Dog.Name != "Musti" || c.Data.Owner.Email != "tessa@example.fi" || c.Data.Dog.MicrochipNumber != "246098100123456" {
+		t.Errorf("after restart the case reads %+v", c)
+	}
+}
+
+// TestBrowserLayoutAndLanguages checks that pages fit phone, tablet and desktop widths
+// without sideways scrolling, that the prerendered page reads before the WebAssembly
+// loads, and that switching language keeps what was typed.
+func TestBrowserLayoutAndLanguages(t *testing.T) {
+	ctx := browser(t)
+	base, _ := startServer(t, t.TempDir())
+
+	// Prerendered: with the client disabled (?wasm=false) the form is still a real form.
+	var labels, names int
+	var lang string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/sv/services/early-childhood-education/form?wasm=false"),
+		chromedp.WaitReady("form", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("form label[for]").length`, &labels),
+		chromedp.Evaluate(`document.querySelectorAll("form [name]").length`, &names),
+		chromedp.Evaluate(`document.documentElement.lang`, &lang),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if labels < 5 || names < 5 || lang != "sv" {
+		t.Errorf("prerendered form: %d labels, %d named controls, lang %q", labels, names, lang)
+	}
+
+	for _, width := range []int64{360, 768, 1280} {
+		for _, path := range []string{"/en/", "/en/services/early-childhood-education/form"} {
+			var overflow bool
+			err := chromedp.Run(ctx,
+				emulation.SetDeviceMetricsOverride(width, 900, 1, width < 768),
+				open(base+path),
+				chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if overflow {
+				t.Errorf("%s at %d px scrolls sideways", path, width)
+			}
+		}
+	}
+
+	// Typed text survives a language switch, and the page speaks the new language.
+	var value, heading string
+	err = chromedp.Run(ctx,
+		open(base+"/fi/services/early-childhood-education/form"),
+		typeInto("#f-child-firstName", "Aino"),
+		chromedp.Click(`.lang-switch a[hreflang="sv"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.lang-switch a[hreflang="sv"][aria-current="true"]`, chromedp.ByQuery),
+		chromedp.Value("#f-child-firstName", &value, chromedp.ByQuery),
+		chromedp.Text("h1", &heading, chromedp.ByQuery),
+		chromedp.Evaluate(`document.documentElement.lang`, &lang),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value != "Aino" || lang != "sv" || !strings.Contains(heading, "småbarnspedagogik") {
+		t.Errorf("after switching to Swedish: value %q, lang %q, heading %q", value, lang, heading)
+	}
+
+	// The guardian list adds and removes items within its limits.
+	var guardians, addButtons int
+	err = chromedp.Run(ctx,
+		typeInto("#f-child-lastName", "Virtanen"),
+		typeInto("#f-child-personalIdentityCode", "010516B903X"),
+		setDate("#f-child-birthDate", "2016-05-01"),
+		typeInto("#f-child-streetAddress", "Mannerheimintie 1"),
+		typeInto("#f-child-postalCode", "00100"),
+		typeInto("#f-child-postOffice", "Helsingfors"),
+		typeInto("#f-child-nativeLanguage", "finska"),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#f-guardians-add", chromedp.ByQuery),
+		chromedp.Click("#f-guardians-add", chromedp.ByQuery),
+		chromedp.WaitVisible("#f-guardians-1-firstName", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll(".item").length`, &guardians),
+		chromedp.Evaluate(`document.querySelectorAll("#f-guardians-add").length`, &addButtons),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if guardians != 2 || addButtons != 0 {
+		t.Errorf("after adding: %d guardians, %d add buttons (max is 2)", guardians, addButtons)
+	}
+}
