@@ -62,13 +62,13 @@ func TestTranslatesAndFillsIn(t *testing.T) {
 
 func TestMatchAcceptLanguage(t *testing.T) {
 	cases := map[string]string{
-		"":                         "fi",
-		"sv-FI,sv;q=0.9,en;q=0.8":  "sv",
-		"en-GB,en;q=0.9":           "en",
-		"de-DE,de;q=0.9":           "fi",
-		"fi-FI,fi;q=0.9,en;q=0.5":  "fi",
-		"garbage;;q=x":             "fi",
-		"de;q=0.9, en-US;q=0.5":    "en",
+		"":                        "fi",
+		"sv-FI,sv;q=0.9,en;q=0.8": "sv",
+		"en-GB,en;q=0.9":          "en",
+		"de-DE,de;q=0.9":          "fi",
+		"fi-FI,fi;q=0.9,en;q=0.5": "fi",
+		"garbage;;q=x":            "fi",
+		"de;q=0.9, en-US;q=0.5":   "en",
 	}
 	for header, want := range cases {
 		if got := Match(header); got != want {
