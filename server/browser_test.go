@@ -27,7 +27,7 @@ import (
 
 // startServer runs the portal on a free loopback port and returns its URL and a stop
 // function (which closes the store, like a server restart would).
-func startServer(t *testing.T, dataDir string) (string, func()) {
+func startServer(t testing.TB, dataDir string) (string, func()) {
 	t.Helper()
 	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -1,0 +1,182 @@
+package pwa
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/andybalholm/brotli"
+)
+
+var wasm = bytes.Repeat([]byte("\x00asm fake client "), 1000)
+
+func files(t *testing.T, css string) fstest.MapFS {
+	t.Helper()
+	var br, gz bytes.Buffer
+	bw := brotli.NewWriter(&br)
+	bw.Write(wasm)
+	bw.Close()
+	gw := gzip.NewWriter(&gz)
+	gw.Write(wasm)
+	gw.Close()
+	meta, _ := json.Marshal(map[string]any{"size": len(wasm), "sha256": "abc"})
+	return fstest.MapFS{
+		"static/app.css":            {Data: []byte(css)},
+		"static/icons/icon-192.png": {Data: []byte("png")},
+		"dist/app.wasm.br":          {Data: br.Bytes()},
+		"dist/app.wasm.gz":          {Data: gz.Bytes()},
+		"dist/app.wasm.json":        {Data: meta},
+	}
+}
+
+var handler *Handler
+
+func newHandler(t *testing.T) *Handler {
+	t.Helper()
+	// go-app's routes are global: build the handler once per test binary.
+	if handler == nil {
+		h, err := New(files(t, "body{}"), func(id string) bool { return id == "dog-registration" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		handler = h
+	}
+	return handler
+}
+
+func get(h http.Handler, path string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestWasmIsServedCompressedAsAccepted(t *testing.T) {
+	h := newHandler(t)
+	cases := []struct{ accept, encoding string }{
+		{"gzip, deflate, br, zstd", "br"},
+		{"gzip", "gzip"},
+		{"br;q=0, gzip", "gzip"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		w := get(h, "/web/app.wasm", "Accept-Encoding", c.accept)
+		if w.Code != 200 || w.Header().Get("Content-Encoding") != c.encoding {
+			t.Errorf("Accept-Encoding %q: status %d, encoding %q, want %q", c.accept, w.Code, w.Header().Get("Content-Encoding"), c.encoding)
+			continue
+		}
+		if w.Header().Get("Content-Type") != "application/wasm" || w.Header().Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%q: headers %v", c.accept, w.Header())
+		}
+		var body io.Reader = w.Body
+		switch c.encoding {
+		case "br":
+			body = brotli.NewReader(w.Body)
+		case "gzip":
+			body, _ = gzip.NewReader(w.Body)
+		}
+		got, _ := io.ReadAll(body)
+		if !bytes.Equal(got, wasm) {
+			t.Errorf("%q: the client came out different (%d bytes)", c.accept, len(got))
+		}
+	}
+	etag := get(h, "/web/app.wasm").Header().Get("ETag")
+	if w := get(h, "/web/app.wasm", "If-None-Match", etag); w.Code != http.StatusNotModified {
+		t.Errorf("revalidation: %d", w.Code)
+	}
+}
+
+func TestAppScriptKnowsTheRawSizeAndVersion(t *testing.T) {
+	h := newHandler(t)
+	js := get(h, "/app.js").Body.String()
+	if !strings.Contains(js, `const goappWasmContentLength = "`+itoa(len(wasm))+`"`) {
+		t.Errorf("app.js does not carry the raw size %d for the loading progress", len(wasm))
+	}
+	if v := h.Version(); len(v) != 20 || !strings.Contains(js, v) {
+		t.Errorf("version %q is not a content hash used by app.js", v)
+	}
+	other, err := New(files(t, "body{color:red}"), func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Version() == h.Version() {
+		t.Error("a changed stylesheet kept the same version: installed apps would not update")
+	}
+}
+
+func TestManifestAndPageUseLocalIcons(t *testing.T) {
+	h := newHandler(t)
+	manifest := get(h, "/manifest.webmanifest").Body.String()
+	page := get(h, "/fi/").Body.String()
+	for what, s := range map[string]string{"manifest": manifest, "page": page} {
+		if strings.Contains(s, "githubusercontent") || strings.Contains(s, "://raw.") {
+			t.Errorf("%s points at a remote icon", what)
+		}
+	}
+	if !strings.Contains(manifest, "/web/icons/icon-192.png") || !strings.Contains(manifest, `"maskable"`) {
+		t.Errorf("manifest icons: %s", manifest)
+	}
+	if w := get(h, "/web/icons/icon-192.png"); w.Code != 200 || w.Body.String() != "png" {
+		t.Errorf("icon: %d", w.Code)
+	}
+}
+
+func TestRootRedirectsToRememberedLanguage(t *testing.T) {
+	h := newHandler(t)
+	cases := []struct{ cookie, accept, want string }{
+		{"", "", "/fi/"},
+		{"", "sv-FI,sv;q=0.9", "/sv/"},
+		{"en", "sv", "/en/"},
+		{"xx", "en", "/en/"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", c.accept)
+		if c.cookie != "" {
+			r.AddCookie(&http.Cookie{Name: "lang", Value: c.cookie})
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusFound || w.Header().Get("Location") != c.want {
+			t.Errorf("cookie %q, Accept-Language %q: %d to %q, want %q", c.cookie, c.accept, w.Code, w.Header().Get("Location"), c.want)
+		}
+	}
+}
+
+func TestPagesArePrerenderedInTheirLanguage(t *testing.T) {
+	h := newHandler(t)
+	w := get(h, "/sv/services/dog-registration")
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, `<html lang="sv">`) || !strings.Contains(body, "Fyll i formuläret") {
+		t.Fatalf("service page in Swedish: %d\n%.400s", w.Code, body)
+	}
+	if strings.Contains(body, ` aria-hidden>`) || strings.Contains(body, ` aria-hidden `) || !strings.Contains(body, `aria-hidden="true"`) {
+		t.Error("aria-hidden is written without its value: screen readers read it as false")
+	}
+	if c := w.Header().Get("Set-Cookie"); !strings.Contains(c, "lang=sv") || !strings.Contains(c, "SameSite=Lax") {
+		t.Errorf("language not remembered: %q", c)
+	}
+	form := get(h, "/en/services/dog-registration/form").Body.String()
+	for _, bad := range []string{`readonly="false"`, `disabled="false"`, `required="false"`, `selected="false"`} {
+		if strings.Contains(form, bad) {
+			t.Errorf("prerendered form has %s, which HTML reads as true", bad)
+		}
+	}
+	if w := get(h, "/fi/services/no-such-service"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "Sivua ei löytynyt") {
+		t.Errorf("unknown service page: %d", w.Code)
+	}
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
