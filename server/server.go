@@ -65,8 +65,10 @@ func New(cfg Config) (*Server, error) {
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// The 3 MB client takes a minute on a slow mobile connection: do not cut it off.
+		// Slow clients are bounded on the way in by the read timeouts.
+		WriteTimeout: 10 * time.Minute,
+		IdleTimeout:  120 * time.Second,
 	}
 	return s, nil
 }

@@ -35,7 +35,9 @@ func (p *FormPage) OnPreRender(ctx app.Context) { p.load(ctx) }
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
 	p.load(ctx)
-	p.restructured("")
+	if app.IsClient {
+		p.restructured("")
+	}
 }
 
 // focusAfterRender moves focus to id once the pending render is done.
