@@ -360,16 +360,11 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 	if n.Description == nil && n.Help == nil {
 		return nil
 	}
-	lang := p.route.lang
 	var parts []string
-	if n.Description != nil && n.Type != "object" {
-		parts = append(parts, n.Description.In(lang))
-	}
-	if n.Help != nil {
-		parts = append(parts, n.Help.In(lang))
-	}
-	if n.Type == "object" && n.Description != nil {
-		parts = append([]string{n.Description.In(lang)}, parts...)
+	for _, text := range []schemas.Text{n.Description, n.Help} {
+		if text != nil {
+			parts = append(parts, text.In(p.route.lang))
+		}
 	}
 	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
 }

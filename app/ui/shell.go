@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -88,7 +89,6 @@ func (c *TextSize) Render() app.UI {
 		class := s.class
 		buttons = append(buttons, app.Button().
 			Type("button").
-			Class("text-size-"+s.glyph[:1]+itoa(len(s.glyph))).
 			Aria("pressed", boolString(c.size == class)).
 			Title(t(c.Lang, s.label)).
 			OnClick(func(ctx app.Context, e app.Event) { c.set(class) }, app.EventScope(class)).
@@ -120,4 +120,4 @@ func boolString(b bool) string {
 	return "false"
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
+func itoa(i int) string { return strconv.Itoa(i) }
