@@ -61,6 +61,7 @@ type Store struct {
 	quit   chan struct{}   // closed by Close to stop the writer
 	done   chan struct{}   // closed when the writer has returned
 	closed atomic.Bool
+	locks  writeLocks // serializes user and session writes; see users.go
 }
 
 // series identifies one sequence of case numbers.
