@@ -45,7 +45,7 @@ type User struct {
 	GivenName    string    `json:"givenName"`
 	FamilyName   string    `json:"familyName"`
 	Registered   bool      `json:"registered"` // first-login registration done
-	ConsentAt    time.Time `json:"consentAt,omitempty"`
+	ConsentAt    time.Time `json:"consentAt,omitzero"`
 	Email        string    `json:"email,omitempty"`
 	Phone        string    `json:"phone,omitempty"`
 	Language     string    `json:"language,omitempty"` // fi, sv, en
