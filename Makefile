@@ -15,9 +15,9 @@ CLIENT_SRC := $(shell find app schemas locales -name '*.go' -o -name '*.json') g
 
 all: build
 
-## run: build everything and serve the portal at http://localhost:$(PORT)
+## run: build everything and serve the portal at http://localhost:$(PORT), with the test identification service
 run: build
-	PORT=$(PORT) DATA_DIR=$(DATA_DIR) ./bin/lomake
+	PORT=$(PORT) DATA_DIR=$(DATA_DIR) LOMAKE_TEST_IDENTIFICATION=1 ./bin/lomake
 
 ## build: one server binary with the web files and schemas embedded
 build: bin/lomake

@@ -17,7 +17,10 @@ import (
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
+	"github.com/lomake/lomake/server/auth"
+	"github.com/lomake/lomake/server/identity"
 	"github.com/lomake/lomake/server/pwa"
+	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 	"github.com/lomake/lomake/web"
 )
@@ -27,7 +30,18 @@ type Config struct {
 	DataDir string
 	Log     *slog.Logger
 	Now     func() time.Time // nil: the wall clock
+
+	// Production marks a real deployment: the test identification service may not run.
+	Production bool
+	// TestIdentification turns on the built-in test identification service.
+	TestIdentification bool
+	// OIDC, when set, identifies residents through an OpenID provider.
+	OIDC *identity.OIDCConfig
 }
+
+// ErrTestIdentificationInProduction stops a production server that would let anyone
+// sign in as anyone.
+var ErrTestIdentificationInProduction = errors.New("server: refusing to start: the test identification service is on (LOMAKE_TEST_IDENTIFICATION) in production (LOMAKE_PRODUCTION)")
 
 // Server is a running portal.
 type Server struct {
@@ -44,6 +58,9 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.Production && cfg.TestIdentification {
+		return nil, ErrTestIdentificationInProduction
+	}
 	services, err := schemas.Builtin()
 	if err != nil {
 		return nil, err
@@ -52,12 +69,27 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := pwa.New(web.FS, func(id string) bool { return services.Service(id) != nil })
+	env := map[string]string{}
+	if cfg.TestIdentification {
+		env[ui.TestIdentificationEnv] = "1"
+	}
+	pages, err := pwa.New(web.FS, func(id string) bool { return services.Service(id) != nil }, env)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	provider, err := identificationProvider(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if provider != nil {
+		auth.New(provider, session.New(st, cfg.Now), st, log, cfg.Now).Register(mux)
+		if h, ok := provider.(http.Handler); ok {
+			mux.Handle(identity.TestPath, h)
+		}
+	}
 	mux.Handle("/api/", api.New(services, st, log, cfg.Now))
 	mux.Handle("/", pages)
 	s := &Server{Services: services, store: st, log: log, handler: secure(mux)}
@@ -71,6 +103,20 @@ func New(cfg Config) (*Server, error) {
 		IdleTimeout:  120 * time.Second,
 	}
 	return s, nil
+}
+
+// identificationProvider picks OIDC when configured, else the test service when it is
+// on, else none (nobody can sign in).
+func identificationProvider(cfg Config) (identity.Provider, error) {
+	switch {
+	case cfg.OIDC != nil:
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return identity.NewOIDC(ctx, *cfg.OIDC)
+	case cfg.TestIdentification:
+		return identity.NewTestProvider(auth.CallbackPath, cfg.Now), nil
+	}
+	return nil, nil
 }
 
 // Handler is the whole portal as one handler.

@@ -27,6 +27,9 @@ func setPage(ctx app.Context, lang, title string) {
 func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 	return app.Div().Class("page").Body(
 		app.A().Class("skip-link").Href("#main").Text(t(lang, "site.skip")),
+		app.If(app.Getenv(TestIdentificationEnv) == "1", func() app.UI {
+			return app.P().Class("test-banner").Role("note").Text(t(lang, "site.testIdentification"))
+		}),
 		app.Header().Class("topbar").Body(
 			app.Div().Class("topbar-inner").Body(
 				app.A().Class("brand").Href(CatalogPath(lang)).Body(
@@ -61,6 +64,10 @@ func languageSwitch(lang string, u *url.URL) app.UI {
 	}
 	return app.Nav().Class("lang-switch").Aria("label", t(lang, "site.language")).Body(app.Ul().Body(items...))
 }
+
+// TestIdentificationEnv is set to "1" when the built-in test identification service is
+// on; every page then says so, so that nobody mistakes the portal for production.
+const TestIdentificationEnv = "LOMAKE_TEST_IDENTIFICATION"
 
 // TextSize lets the user enlarge all text. The choice is kept in localStorage and an
 // inline script in the page head applies it before the first paint.

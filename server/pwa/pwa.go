@@ -33,8 +33,9 @@ type Handler struct {
 }
 
 // New builds the handler from the web files (web.FS). exists tells whether a service id
-// is known, so that an unknown service's page answers 404.
-func New(files fs.FS, exists func(serviceID string) bool) (*Handler, error) {
+// is known, so that an unknown service's page answers 404. env reaches the pages on both
+// sides through app.Getenv.
+func New(files fs.FS, exists func(serviceID string) bool, env map[string]string) (*Handler, error) {
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
@@ -99,6 +100,7 @@ func New(files fs.FS, exists func(serviceID string) bool) (*Handler, error) {
 		RawHeaders:        []string{ui.TextSizeScript},
 		Version:           version,
 		WasmContentLength: strconv.Itoa(meta.Size),
+		Env:               env,
 	}
 	return h, nil
 }

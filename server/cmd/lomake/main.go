@@ -1,7 +1,11 @@
 // Command lomake runs the e-services portal: pages, API and storage in one process.
 //
-//	PORT      port to listen on (default 8080)
-//	DATA_DIR  LevelDB directory (default ./data)
+//	PORT                        port to listen on (default 8080)
+//	DATA_DIR                    LevelDB directory (default ./data)
+//	LOMAKE_PRODUCTION=1         a real deployment: refuses the test identification service
+//	LOMAKE_TEST_IDENTIFICATION=1  the built-in test identification service (make run sets it)
+//	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URL, OIDC_SCOPES,
+//	OIDC_IDENTITY_CLAIM         identification through an OpenID provider
 package main
 
 import (
@@ -10,10 +14,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/lomake/lomake/server"
+	"github.com/lomake/lomake/server/identity"
 )
 
 func main() {
@@ -22,7 +28,16 @@ func main() {
 	port := envOr("PORT", "8080")
 	dataDir := envOr("DATA_DIR", "./data")
 
-	srv, err := server.New(server.Config{DataDir: dataDir, Log: log})
+	cfg := server.Config{
+		DataDir:            dataDir,
+		Log:                log,
+		Production:         envBool("LOMAKE_PRODUCTION"),
+		TestIdentification: envBool("LOMAKE_TEST_IDENTIFICATION"),
+	}
+	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
+		cfg.OIDC = &oidc
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
@@ -51,6 +66,11 @@ func main() {
 		log.Error("shutdown", "err", err)
 		os.Exit(1)
 	}
+}
+
+func envBool(key string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(key))
+	return v
 }
 
 func envOr(key, def string) string {

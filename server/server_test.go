@@ -1,0 +1,51 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestRefusesTestIdentificationInProduction(t *testing.T) {
+	_, err := New(Config{DataDir: t.TempDir(), Log: quiet(), Production: true, TestIdentification: true})
+	if !errors.Is(err, ErrTestIdentificationInProduction) {
+		t.Fatalf("err = %v, want a refusal to start", err)
+	}
+}
+
+func TestTestIdentificationIsVisibleAndWired(t *testing.T) {
+	srv, err := New(Config{DataDir: t.TempDir(), Log: quiet(), TestIdentification: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.store.Close() })
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/fi/", nil))
+	if !strings.Contains(w.Body.String(), "Testiympäristö") {
+		t.Error("the front page does not warn that test identification is on")
+	}
+	w = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/auth/login?method=bank&return=/fi/", nil))
+	if w.Code != http.StatusFound || !strings.HasPrefix(w.Header().Get("Location"), "/test-identification?") {
+		t.Errorf("login: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+}
+
+func TestNoProviderNoLogin(t *testing.T) {
+	srv, err := New(Config{DataDir: t.TempDir(), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.store.Close() })
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/test-identification?state=a&nonce=b&code_challenge=c", nil))
+	if w.Code == http.StatusOK {
+		t.Error("the test identification service answers although it is off")
+	}
+}
