@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,8 +22,16 @@ const benchDog = `{"owner": {"firstName": "Tessa", "lastName": "Testilä", "pers
 func BenchmarkSubmissions(b *testing.B) {
 	base, _ := startServer(b, b.TempDir())
 	const clients = 50
-	transport := &http.Transport{MaxIdleConnsPerHost: clients}
-	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	// One registered resident, signed in once; every client sends with that session.
+	client, csrf := signInHTTP(b, base, "010280-952L")
+	client.Transport = &http.Transport{MaxIdleConnsPerHost: clients}
+	client.Timeout = 30 * time.Second
+	register, _ := http.NewRequest("PUT", base+"/api/v1/profile", strings.NewReader(`{"consent": true, "email": "tessa@example.fi", "language": "fi", "channel": "email"}`))
+	register.Header.Set("Content-Type", "application/json")
+	register.Header.Set("X-CSRF-Token", csrf)
+	if res, err := client.Do(register); err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("registering: %v %v", res, err)
+	}
 	url := base + "/api/v1/services/dog-registration/submissions"
 	latencies := make([]time.Duration, b.N)
 	var next atomic.Int64
@@ -40,7 +49,10 @@ func BenchmarkSubmissions(b *testing.B) {
 					return
 				}
 				t0 := time.Now()
-				res, err := client.Post(url, "application/json", bytes.NewReader([]byte(benchDog)))
+				req, _ := http.NewRequest("POST", url, bytes.NewReader([]byte(benchDog)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", csrf)
+				res, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)
 					continue

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -29,7 +31,7 @@ import (
 // function (which closes the store, like a server restart would).
 func startServer(t testing.TB, dataDir string) (string, func()) {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +100,18 @@ func browser(t *testing.T) context.Context {
 	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
+	}
+	if os.Getenv("LOMAKE_BROWSER_LOG") != "" {
+		chromedp.ListenTarget(ctx, func(ev any) {
+			switch e := ev.(type) {
+			case *cdpruntime.EventConsoleAPICalled:
+				for _, a := range e.Args {
+					t.Logf("console %s: %s", e.Type, a.Value)
+				}
+			case *cdpruntime.EventExceptionThrown:
+				t.Logf("exception: %s", e.ExceptionDetails.Error())
+			}
+		})
 	}
 	return ctx
 }
@@ -204,15 +218,60 @@ func TestBrowserDogRegistration(t *testing.T) {
 		chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
 	)
 
+	// Signed out, the form says that sending needs identification; what is typed before
+	// identifying is there after it.
+	run("type, then identify",
+		// The notice appears once the client knows nobody is signed in, moving the form
+		// down: wait for it as a person would see it before typing.
+		chromedp.WaitVisible(".panel-info", chromedp.ByQuery),
+		typeInto("#f-owner-firstName", "Tessa"),
+		chromedp.Click(`.panel-info a[href^="/fi/login"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
+	)
+	axeViolations(t, ctx, "login")
+	run("identify with the test service",
+		chromedp.Click(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="bank"]`, chromedp.ByQuery),
+		chromedp.Click(`button[value="bank"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#id0`, chromedp.ByQuery), // the test service's picker, Tessa first
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#continue`, chromedp.ByQuery),
+		chromedp.Click(`#continue`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#pconsent`, chromedp.ByQuery), // first login: registration
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+	)
+	axeViolations(t, ctx, "registration")
+	run("register",
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // nothing filled in
+		chromedp.WaitVisible("#error-summary", chromedp.ByQuery),
+	)
+	var regErrors string
+	run("registration errors", chromedp.Text("#error-summary", &regErrors, chromedp.ByQuery))
+	if !strings.Contains(regErrors, "suostumus") || !strings.Contains(regErrors, "sähköpostiosoite tai matkapuhelinnumero") {
+		t.Errorf("registration errors: %q", regErrors)
+	}
+	run("register properly",
+		chromedp.Click("#pconsent", chromedp.ByQuery),
+		typeInto("#pemail", "tessa@example.fi"),
+		chromedp.Click("#pchannel", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
+	)
+	var kept, who string
+	run("back on the form", chromedp.Value("#f-owner-firstName", &kept, chromedp.ByQuery),
+		chromedp.Text(".user-name", &who, chromedp.ByQuery))
+	if kept != "Tessa" || who != "Tessa Testilä" {
+		t.Errorf("after identification: first name %q, signed in as %q", kept, who)
+	}
+
 	// Page 1 with the e-mail missing: Next refuses and says why.
 	run("owner page",
-		typeInto("#f-owner-firstName", "Tessa"),
 		typeInto("#f-owner-lastName", "Testilä"),
 		typeInto("#f-owner-personalIdentityCode", "010280-952L"),
 		typeInto("#f-owner-streetAddress", "Pohjoisesplanadi 11"),
 		typeInto("#f-owner-postalCode", "00170"),
 		typeInto("#f-owner-postOffice", "Helsinki"),
-		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#error-summary", chromedp.ByQuery),
 	)
 	var summary, focused string
@@ -228,7 +287,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 		// The message goes on go-app's next frame and the page moves up; wait for it as
 		// a person would, or the click lands where the button was.
 		chromedp.WaitNotPresent("#f-owner-email-error:not(:empty)", chromedp.ByQuery),
-		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#f-dog-name", chromedp.ByQuery),
 	)
 
@@ -245,7 +304,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 		chromedp.Click("#f-dog-sex-1", chromedp.ByQuery),
 		setDate("#f-dog-birthDate", "2024-03-01"),
 		typeInto("#f-dog-microchipNumber", "246098100123456"),
-		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#error-summary", chromedp.ByQuery),
 	)
 	var title, inline, invalid, describedBy string
@@ -290,7 +349,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 	// Send: the confirmation names the case number.
 	var confirmation string
 	run("send",
-		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#confirmation", chromedp.ByQuery),
 		chromedp.Text("#confirmation", &confirmation, chromedp.ByQuery),
 	)
@@ -301,27 +360,98 @@ func TestBrowserDogRegistration(t *testing.T) {
 	number := confirmation[strings.Index(confirmation, "HEL-KOI-"):][:len("HEL-KOI-2026-000001")]
 	axeViolations(t, ctx, "confirmation")
 
-	// Restart the server on the same data: the case is still there.
+	// Restart the server on the same data: the case is still there, and so is the session.
 	stop()
 	base, _ = startServer(t, dataDir)
-	res, err := http.Get(base + "/api/v1/cases/" + number)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	var raw string
+	run("read the case after restart",
+		open(base+"/fi/home"),
+		chromedp.Evaluate(`fetch("/api/v1/cases/`+number+`").then(r => r.text())`, &raw,
+			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
 	var c struct {
 		Number string `json:"caseNumber"`
 		Data   struct {
-			Owner struct{ Email string }
+			Owner struct{ Email, FirstName string }
 			Dog   struct{ Name, MicrochipNumber string }
 		}
 	}
-	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || res.StatusCode != 200 {
-		t.Fatalf("after restart: %d %v", res.StatusCode, err)
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		t.Fatalf("after restart: %v: %s", err, raw)
 	}
-	if c.Number != number || c.Data.Dog.Name != "Musti" || c.Data.Owner.Email != "tessa@example.fi" || c.Data.Dog.MicrochipNumber != "246098100123456" {
+	if c.Number != number || c.Data.Dog.Name != "Musti" || c.Data.Owner.FirstName != "Tessa" || c.Data.Dog.MicrochipNumber != "246098100123456" {
 		t.Errorf("after restart the case reads %+v", c)
 	}
+	var welcome string
+	run("home", chromedp.Poll(`document.querySelector("h1").textContent.startsWith("Tervetuloa")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Text("h1", &welcome, chromedp.ByQuery))
+	if welcome != "Tervetuloa, Tessa Testilä" {
+		t.Errorf("home page says %q", welcome)
+	}
+	axeViolations(t, ctx, "home")
+	var masked string
+	run("profile", open(base+"/fi/profile"), chromedp.WaitVisible("#pemail", chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector(".facts dd:nth-of-type(2)") !== null`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Text(".facts dd:nth-of-type(2)", &masked, chromedp.ByQuery))
+	if masked != "010280-****" {
+		t.Errorf("profile shows the identity code as %q, want only the birth date part", masked)
+	}
+	axeViolations(t, ctx, "profile")
+
+	// Another resident cannot read the case.
+	if status := otherResidentReads(t, base, number); status != http.StatusNotFound {
+		t.Errorf("another resident reading the case: %d, want 404", status)
+	}
+}
+
+// signInHTTP identifies through the test service with a plain HTTP client (the person
+// at the given identity code) and returns the client and its CSRF token.
+func signInHTTP(t testing.TB, base, code string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "/auth/login?method=bank")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	form := res.Request.URL.Query()
+	form.Set("identity", code)
+	res, err = c.PostForm(base+"/test-identification", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`id="continue" href="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no Continue link: %s", body)
+	}
+	res, err = c.Get(base + strings.ReplaceAll(string(m[1]), "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = c.Get(base + "/api/v1/session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct{ CSRF string }
+	json.NewDecoder(res.Body).Decode(&s)
+	res.Body.Close()
+	return c, s.CSRF
+}
+
+// otherResidentReads asks for a case as Joni Kristian Kivi.
+func otherResidentReads(t *testing.T, base, number string) int {
+	t.Helper()
+	c, _ := signInHTTP(t, base, "010469-999W")
+	res, err := c.Get(base + "/api/v1/cases/" + number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // TestBrowserLayoutAndLanguages checks that pages fit phone, tablet and desktop widths
@@ -369,6 +499,7 @@ func TestBrowserLayoutAndLanguages(t *testing.T) {
 	var value, heading string
 	err = chromedp.Run(ctx,
 		open(base+"/fi/services/early-childhood-education/form"),
+		chromedp.WaitVisible(".panel-info", chromedp.ByQuery),
 		typeInto("#f-child-firstName", "Aino"),
 		chromedp.Click(`.lang-switch a[hreflang="sv"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.lang-switch a[hreflang="sv"][aria-current="true"]`, chromedp.ByQuery),
@@ -393,7 +524,7 @@ func TestBrowserLayoutAndLanguages(t *testing.T) {
 		typeInto("#f-child-postalCode", "00100"),
 		typeInto("#f-child-postOffice", "Helsingfors"),
 		typeInto("#f-child-nativeLanguage", "finska"),
-		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#f-guardians-add", chromedp.ByQuery),
 		chromedp.Click("#f-guardians-add", chromedp.ByQuery),
 		chromedp.WaitVisible("#f-guardians-1-firstName", chromedp.ByQuery),

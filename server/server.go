@@ -84,13 +84,14 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	sessions := session.New(st, cfg.Now)
 	if provider != nil {
-		auth.New(provider, session.New(st, cfg.Now), st, log, cfg.Now).Register(mux)
+		auth.New(provider, sessions, st, log, cfg.Now).Register(mux)
 		if h, ok := provider.(http.Handler); ok {
 			mux.Handle(identity.TestPath, h)
 		}
 	}
-	mux.Handle("/api/", api.New(services, st, log, cfg.Now))
+	mux.Handle("/api/", api.New(services, st, sessions, log, cfg.Now))
 	mux.Handle("/", pages)
 	s := &Server{Services: services, store: st, log: log, handler: secure(mux)}
 	s.http = &http.Server{

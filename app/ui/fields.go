@@ -426,6 +426,8 @@ func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
 		}
 		setAt(p.doc, schemas.Segments(ptr), v)
 		p.check(ptr)
+		savePending(p.service.ID, p.doc)
+		activity(ctx)
 	}
 }
 

@@ -34,10 +34,19 @@ type FormPage struct {
 func (p *FormPage) OnPreRender(ctx app.Context) { p.load(ctx) }
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
+	fresh := p.service == nil || parseRoute(ctx.Page().URL()).service != p.route.service
 	p.load(ctx)
-	if app.IsClient {
-		p.restructured("")
+	if !app.IsClient || p.service == nil {
+		return
 	}
+	// What was typed before identifying, or before the session ended, comes back.
+	if fresh {
+		if doc := takePending(p.service.ID); doc != nil {
+			p.doc = doc
+		}
+	}
+	p.restructured("")
+	loadUser(ctx, false, func(app.Context) {})
 }
 
 // focusAfterRender moves focus to id once the pending render is done.
@@ -165,6 +174,12 @@ func (p *FormPage) Render() app.UI {
 		// Messages that come and go live in their own container, so that the form after
 		// them keeps its place and go-app updates it instead of building it anew.
 		app.Div().Class("form-messages").Body(
+			app.If(user.Loaded && !user.Authenticated, func() app.UI {
+				return app.Div().Class("panel panel-info").Body(
+					app.P().Text(t(lang, "form.identifyFirst")),
+					app.A().Class("button button-secondary").Href(LoginPath(lang, FormPath(lang, s.ID))).Text(t(lang, "login.identify")),
+				)
+			}),
 			p.errorSummary(),
 			app.If(p.alert != "", func() app.UI {
 				return app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1).Text(t(lang, p.alert))
@@ -279,6 +294,12 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 	p.send(ctx)
 }
 
+// identify keeps the form in the tab and goes to identification, which comes back here.
+func (p *FormPage) identify(ctx app.Context) {
+	savePending(p.service.ID, p.doc)
+	ctx.Navigate(LoginPath(p.route.lang, FormPath(p.route.lang, p.service.ID)))
+}
+
 func (p *FormPage) previous(ctx app.Context, e app.Event) {
 	if p.step > 0 {
 		p.step--
@@ -322,8 +343,13 @@ func (p *FormPage) check(ptr string) {
 	p.summary = kept
 }
 
-// send posts the form; what was typed stays in place whatever happens.
+// send posts the form; what was typed stays in place whatever happens. Without a
+// session it first sends the user to identify, keeping the form for their return.
 func (p *FormPage) send(ctx app.Context) {
+	if user.Loaded && !user.Authenticated {
+		p.identify(ctx)
+		return
+	}
 	p.sending, p.alert = true, ""
 	doc, id, lang := p.doc, p.service.ID, p.route.lang
 	ctx.Async(func() {
@@ -332,7 +358,10 @@ func (p *FormPage) send(ctx app.Context) {
 			p.sending = false
 			switch {
 			case res.caseNumber != "":
+				dropPending(id)
 				ctx.Navigate(SentPath(lang, id, res.caseNumber))
+			case res.needIdentity:
+				p.identify(ctx)
 			case len(res.violations) > 0:
 				p.showErrors(ctx, res.violations)
 			default:

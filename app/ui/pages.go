@@ -39,7 +39,12 @@ func (p *CatalogPage) Render() app.UI {
 			),
 		))
 	}
+	var notice app.UI
+	if p.route.url != nil && p.route.url.Query().Get("logged-out") == "1" {
+		notice = app.P().ID("logged-out").Class("panel panel-success").Role("status").Text(t(lang, "site.loggedOut"))
+	}
 	return shell(lang, p.route.url,
+		notice,
 		app.H1().Text(t(lang, "catalog.title")),
 		app.P().Class("lead").Text(t(lang, "catalog.intro")),
 		app.Ul().Class("cards").Body(cards...),

@@ -20,6 +20,9 @@ func Register() {
 	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`, func() app.Composer { return &ServicePage{} })
 	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`, func() app.Composer { return &FormPage{} })
 	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`, func() app.Composer { return &SentPage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/login/?$`, func() app.Composer { return &LoginPage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/(register|profile)/?$`, func() app.Composer { return &AccountPage{} })
+	app.RouteWithRegexp(`^/(fi|sv|en)/home/?$`, func() app.Composer { return &HomePage{} })
 	app.NotFound = &NotFoundPage{}
 }
 
@@ -77,6 +80,8 @@ func registry() *schemas.Registry {
 	}
 	return r
 }
+
+func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // t is a shorthand for a message in lang.
 func t(lang, id string) string { return locales.T(lang, id, nil) }

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -39,8 +40,10 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 				app.Div().Class("topbar-tools").Body(
 					languageSwitch(lang, u),
 					&TextSize{Lang: lang},
+					userArea(lang, u),
 				),
 			),
+			app.If(user.Authenticated, func() app.UI { return &mainMenu{Lang: lang} }),
 		),
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(content...),
 		app.Footer().Class("footer").Body(
@@ -50,7 +53,24 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 				app.P().Text(t(lang, "site.never")),
 			),
 		),
+		// Last, so that appearing when the session is known moves nothing before it.
+		app.If(user.Authenticated, func() app.UI { return &IdleWatch{Lang: lang} }),
 	)
+}
+
+// userArea is "Log in", or the user's name and "Log out", at the top right.
+func userArea(lang string, u *url.URL) app.UI {
+	if user.Authenticated {
+		return app.Div().Class("user-area").Body(
+			app.A().Class("user-name").Href(ProfilePath(lang)).Text(user.Name),
+			logoutForm(lang, "logout"),
+		)
+	}
+	back := CatalogPath(lang)
+	if u != nil && !strings.Contains(u.Path, "/login") {
+		back = u.RequestURI()
+	}
+	return app.Div().Class("user-area").Body(app.A().Class("login-link").Href(LoginPath(lang, back)).Text(t(lang, "site.login")))
 }
 
 func languageSwitch(lang string, u *url.URL) app.UI {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 )
 
@@ -26,6 +27,7 @@ const MaxBody = 256 << 10
 type API struct {
 	services *schemas.Registry
 	store    *store.Store
+	sessions *session.Manager
 	now      func() time.Time
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -41,15 +43,17 @@ var helsinki = func() *time.Location {
 }()
 
 // New returns the API. now may be nil (the wall clock).
-func New(services *schemas.Registry, st *store.Store, log *slog.Logger, now func() time.Time) *API {
+func New(services *schemas.Registry, st *store.Store, sm *session.Manager, log *slog.Logger, now func() time.Time) *API {
 	if now == nil {
 		now = time.Now
 	}
-	a := &API{services: services, store: st, now: now, log: log, mux: http.NewServeMux()}
+	a := &API{services: services, store: st, sessions: sm, now: now, log: log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
 	a.mux.HandleFunc("GET /api/v1/services/{id}", a.getService)
 	a.mux.HandleFunc("POST /api/v1/services/{id}/submissions", a.createSubmission)
 	a.mux.HandleFunc("GET /api/v1/cases/{number}", a.getCase)
+	a.mux.HandleFunc("GET /api/v1/profile", a.getProfile)
+	a.mux.HandleFunc("PUT /api/v1/profile", a.putProfile)
 	a.mux.HandleFunc("/api/", a.notFound)
 	return a
 }
@@ -129,6 +133,14 @@ func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
 		a.problem(w, r, http.StatusForbidden, "unsupportedType", nil)
 		return
 	}
+	user, ok := a.signedIn(w, r, true)
+	if !ok {
+		return
+	}
+	if !user.Registered {
+		a.problem(w, r, http.StatusForbidden, "notRegistered", nil)
+		return
+	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
 		a.problem(w, r, http.StatusUnsupportedMediaType, "unsupportedType", nil)
 		return
@@ -170,6 +182,7 @@ func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
 		ServiceID:      s.ID,
 		ServiceVersion: s.Version,
 		Lang:           l,
+		Owner:          user.ID,
 		Data:           json.RawMessage(body),
 		CreatedAt:      a.now().In(helsinki),
 	})
@@ -193,8 +206,13 @@ type fieldError struct {
 }
 
 func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
+	user, ok := a.signedIn(w, r, false)
+	if !ok {
+		return
+	}
 	c, err := a.store.Case(r.PathValue("number"))
-	if errors.Is(err, store.ErrNotFound) {
+	// Someone else's case is "not found": its existence is nobody else's business.
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Owner != user.ID) {
 		a.problem(w, r, http.StatusNotFound, "unknownCase", nil)
 		return
 	}
@@ -206,6 +224,33 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
+// signedIn returns the user of the request's session, answering 401 (no session) or
+// 403 (a state change without the session's CSRF token) itself when there is none.
+// Every call counts as activity for the idle timeout.
+func (a *API) signedIn(w http.ResponseWriter, r *http.Request, changes bool) (store.User, bool) {
+	s, err := a.sessions.Get(r)
+	if err != nil {
+		if !errors.Is(err, session.ErrNone) {
+			a.log.Error("reading session", "err", err)
+		}
+		a.problem(w, r, http.StatusUnauthorized, "unauthenticated", nil)
+		return store.User{}, false
+	}
+	if changes && !session.CheckCSRF(r, s) {
+		a.problem(w, r, http.StatusForbidden, "csrf", nil)
+		return store.User{}, false
+	}
+	u, err := a.store.User(s.UserID)
+	if err != nil {
+		a.problem(w, r, http.StatusUnauthorized, "unauthenticated", nil)
+		return store.User{}, false
+	}
+	if err := a.sessions.Touch(&s); err != nil {
+		a.log.Error("touching session", "err", err)
+	}
+	return u, true
+}
+
 func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
 	a.problem(w, r, http.StatusNotFound, "notFound", nil)
 }
@@ -213,8 +258,11 @@ func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
 // problem answers with {"error": {"code", "message"}} in the asker's language.
 func (a *API) problem(w http.ResponseWriter, r *http.Request, status int, code string, data map[string]any) {
 	id := "api." + code
-	if code == "notFound" {
+	switch code {
+	case "notFound":
 		id = "notfound.title"
+	case "csrf":
+		id = "auth.csrf"
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{
 		"code":    code,

@@ -12,10 +12,18 @@ import (
 	"time"
 
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 )
 
-func newServer(t *testing.T) *httptest.Server {
+// server is a running API with its store and session manager.
+type server struct {
+	*httptest.Server
+	store    *store.Store
+	sessions *session.Manager
+}
+
+func newServer(t *testing.T) *server {
 	t.Helper()
 	services, err := schemas.Builtin()
 	if err != nil {
@@ -27,9 +35,32 @@ func newServer(t *testing.T) *httptest.Server {
 	}
 	t.Cleanup(func() { st.Close() })
 	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(New(services, st, slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
+	sm := session.New(st, clock)
+	srv := httptest.NewServer(New(services, st, sm, slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
 	t.Cleanup(srv.Close)
-	return srv
+	return &server{srv, st, sm}
+}
+
+// signIn creates a user (registered or not) and returns the headers of a browser
+// signed in as them: the session cookie and the CSRF token.
+func (s *server) signIn(t *testing.T, code, given string, registered bool) []string {
+	t.Helper()
+	u, err := s.store.CreateUser(store.User{IdentityCode: code, GivenName: given, FamilyName: "Testilä"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if registered {
+		u.Registered, u.Email, u.Language, u.Channel = true, "tessa@example.fi", "fi", "email"
+		if err := s.store.UpdateUser(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := httptest.NewRecorder()
+	sess, err := s.sessions.Start(w, httptest.NewRequest("GET", s.URL, nil), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"Cookie", session.CookieName + "=" + sess.ID, session.CSRFHeader, sess.CSRF}
 }
 
 const validDog = `{
@@ -121,7 +152,8 @@ func TestServiceWithSchema(t *testing.T) {
 
 func TestSubmissionCreatesCaseThatCanBeRead(t *testing.T) {
 	srv := newServer(t)
-	a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang=fi", "application/json", validDog)
+	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
+	a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang=fi", "application/json", validDog, tessa...)
 	if a.status != 201 {
 		t.Fatalf("status %d: %v", a.status, a.body)
 	}
@@ -131,11 +163,11 @@ func TestSubmissionCreatesCaseThatCanBeRead(t *testing.T) {
 	if loc := a.header.Get("Location"); loc != "/api/v1/cases/HEL-KOI-2026-000001" {
 		t.Errorf("Location = %q", loc)
 	}
-	second := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions", "application/json; charset=utf-8", validDog)
+	second := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions", "application/json; charset=utf-8", validDog, tessa...)
 	if second.body["caseNumber"] != "HEL-KOI-2026-000002" {
 		t.Errorf("second case %v", second.body["caseNumber"])
 	}
-	c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", "")
+	c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", "", tessa...)
 	if c.status != 200 || c.body["serviceId"] != "dog-registration" || c.body["status"] != "SENT" {
 		t.Fatalf("case: %d %v", c.status, c.body)
 	}
@@ -143,14 +175,42 @@ func TestSubmissionCreatesCaseThatCanBeRead(t *testing.T) {
 	if dog["name"] != "Musti" {
 		t.Errorf("stored data lost the dog's name: %v", dog)
 	}
-	nf := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-999999?lang=en", "", "")
+	nf := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-999999?lang=en", "", "", tessa...)
 	if nf.status != 404 || errorMessage(nf) != "Case not found." {
 		t.Errorf("unknown case: %d %v", nf.status, nf.body)
+	}
+	// Only the sender reads a case: anyone else gets "not found", nobody gets it unsigned.
+	joni := srv.signIn(t, "010469-999W", "Joni", true)
+	other := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001?lang=en", "", "", joni...)
+	if other.status != 404 || other.body["data"] != nil {
+		t.Errorf("another user read the case: %d %v", other.status, other.body)
+	}
+	anon := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001?lang=en", "", "")
+	if anon.status != 401 || !strings.Contains(errorMessage(anon), "Identify yourself") {
+		t.Errorf("anonymous read: %d %v", anon.status, anon.body)
+	}
+}
+
+func TestSubmissionNeedsARegisteredSessionAndCSRF(t *testing.T) {
+	srv := newServer(t)
+	url := srv.URL + "/api/v1/services/dog-registration/submissions?lang=fi"
+	if a := do(t, "POST", url, "application/json", validDog); a.status != 401 {
+		t.Errorf("without a session: %d", a.status)
+	}
+	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
+	noToken := tessa[:2]
+	if a := do(t, "POST", url, "application/json", validDog, noToken...); a.status != 403 {
+		t.Errorf("without the CSRF token: %d", a.status)
+	}
+	joni := srv.signIn(t, "010469-999W", "Joni", false)
+	if a := do(t, "POST", url, "application/json", validDog, joni...); a.status != 403 || !strings.Contains(errorMessage(a), "yhteystietosi") {
+		t.Errorf("before registration: %d %v", a.status, a.body)
 	}
 }
 
 func TestInvalidSubmissionListsFieldErrorsInLanguage(t *testing.T) {
 	srv := newServer(t)
+	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
 	doc := strings.Replace(validDog, `"email": "tessa@example.fi"`, `"email": "tessa(at)example"`, 1)
 	doc = strings.Replace(doc, `"name": "Musti", `, ``, 1)
 	for lang, want := range map[string][]string{
@@ -158,7 +218,7 @@ func TestInvalidSubmissionListsFieldErrorsInLanguage(t *testing.T) {
 		"sv": {"Ange e-postadressen i formen namn@exempel.fi", "Ange hundens namn"},
 		"en": {"Enter the email address in the form name@example.com", "Enter dog's name"},
 	} {
-		a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang="+lang, "application/json", doc)
+		a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang="+lang, "application/json", doc, tessa...)
 		if a.status != 422 {
 			t.Fatalf("status %d", a.status)
 		}
@@ -180,13 +240,14 @@ func TestInvalidSubmissionListsFieldErrorsInLanguage(t *testing.T) {
 		}
 	}
 	// Nothing was stored for refused submissions.
-	if c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", ""); c.status != 404 {
+	if c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", "", tessa...); c.status != 404 {
 		t.Errorf("a refused submission was stored: %v", c.body)
 	}
 }
 
 func TestBadRequests(t *testing.T) {
 	srv := newServer(t)
+	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
 	url := srv.URL + "/api/v1/services/dog-registration/submissions?lang=en"
 	cases := []struct {
 		name, contentType, body string
@@ -202,7 +263,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := do(t, "POST", url, c.contentType, c.body, c.hdr...)
+			a := do(t, "POST", url, c.contentType, c.body, append(append([]string{}, tessa...), c.hdr...)...)
 			if a.status != c.status {
 				t.Fatalf("status %d, want %d: %v", a.status, c.status, a.body)
 			}
@@ -211,7 +272,7 @@ func TestBadRequests(t *testing.T) {
 			}
 		})
 	}
-	wrongTypes := do(t, "POST", url, "application/json", `{"owner": 5, "dog": []}`)
+	wrongTypes := do(t, "POST", url, "application/json", `{"owner": 5, "dog": []}`, tessa...)
 	errs := wrongTypes.body["errors"].([]any)
 	for _, e := range errs {
 		m := e.(map[string]any)
@@ -219,7 +280,7 @@ func TestBadRequests(t *testing.T) {
 			t.Errorf("wrong types: %v", m)
 		}
 	}
-	unknown := do(t, "POST", srv.URL+"/api/v1/services/no-such/submissions", "application/json", validDog)
+	unknown := do(t, "POST", srv.URL+"/api/v1/services/no-such/submissions", "application/json", validDog, tessa...)
 	if unknown.status != 404 {
 		t.Errorf("unknown service: %d", unknown.status)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+CallbackPath, h.callback)
 	mux.HandleFunc("POST "+LogoutPath, h.logout)
 	mux.HandleFunc("GET "+SessionPath, h.current)
+	mux.HandleFunc("POST "+SessionPath+"/extend", h.extend)
 }
 
 // login starts an identification: GET /auth/login?method=bank&return=/fi/...
@@ -113,9 +115,14 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusInternalServerError, "api.internal")
 		return
 	}
+	lang := langOf(r)
 	to := a.Return
 	if to == "" {
-		to = "/" + langOf(r) + "/"
+		to = "/" + lang + "/home"
+	}
+	// First login is registration: nothing else is reachable before it.
+	if !u.Registered {
+		to = "/" + lang + "/register?return=" + url.QueryEscape(to)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
@@ -155,6 +162,25 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("ending a session", "err", err)
 	}
 	http.Redirect(w, r, "/"+langOf(r)+"/?logged-out=1", http.StatusSeeOther)
+}
+
+// extend records activity ("Continue" in the idle warning, or typing) and answers like
+// current.
+func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
+	s, err := h.sessions.Get(r)
+	if err != nil {
+		h.refuse(w, r, http.StatusUnauthorized, "api.unauthenticated")
+		return
+	}
+	if !session.CheckCSRF(r, s) {
+		h.refuse(w, r, http.StatusForbidden, "auth.csrf")
+		return
+	}
+	s.LastSeen = time.Time{} // force the write: the user asked to continue
+	if err := h.sessions.Touch(&s); err != nil {
+		h.log.Error("extending a session", "err", err)
+	}
+	h.current(w, r)
 }
 
 // current tells the client who is signed in, the CSRF token for its requests, and how

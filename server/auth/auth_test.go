@@ -97,8 +97,9 @@ func TestLoginReturnsToTheFormSignedIn(t *testing.T) {
 	}
 	res := signIn(t, p, c, "010280-952L", "/fi/services/dog-registration/form")
 	res.Body.Close()
-	if res.Request.URL.Path != "/fi/services/dog-registration/form" {
-		t.Errorf("after identification the user is at %s, want the form", res.Request.URL.Path)
+	// First login is registration, which then leads on to the form.
+	if got := res.Request.URL; got.Path != "/fi/register" || got.Query().Get("return") != "/fi/services/dog-registration/form" {
+		t.Errorf("after the first identification the user is at %s, want registration with the form to return to", got)
 	}
 	s := current(t, p, c)
 	if s["authenticated"] != true || s["name"] != "Tessa Testilä" || s["registered"] != false || s["csrf"] == "" {
@@ -111,8 +112,17 @@ func TestLoginReturnsToTheFormSignedIn(t *testing.T) {
 	if err != nil || u.GivenName != "Tessa" {
 		t.Fatalf("user not created: %+v %v", u, err)
 	}
-	// Signing in again is the same person, with a new session.
-	signIn(t, p, c, "010280-952L", "/").Body.Close()
+	// Signing in again, registered, is the same person, with a new session, and lands
+	// where they were going.
+	u.Registered, u.UpdatedAt = true, time.Time{}
+	if err := p.store.UpdateUser(u); err != nil {
+		t.Fatal(err)
+	}
+	res = signIn(t, p, c, "010280-952L", "/sv/services/dog-registration/form")
+	res.Body.Close()
+	if res.Request.URL.Path != "/sv/services/dog-registration/form" {
+		t.Errorf("a registered user landed at %s, want the form", res.Request.URL)
+	}
 	again, _ := p.store.UserByIdentityCode("010280-952L")
 	if again.ID != u.ID {
 		t.Error("a second login created another user")

@@ -44,6 +44,7 @@ type Case struct {
 	ServiceVersion int             `json:"serviceVersion"`
 	Status         string          `json:"status"` // "SENT" when created
 	Lang           string          `json:"lang"`   // fi, sv or en
+	Owner          string          `json:"owner"`  // the user id of who sent it
 	Data           json.RawMessage `json:"data"`
 	CreatedAt      time.Time       `json:"createdAt"`
 	UpdatedAt      time.Time       `json:"updatedAt"`
