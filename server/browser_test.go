@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,8 +31,30 @@ import (
 // startServer runs the portal on a free loopback port and returns its URL and a stop
 // function (which closes the store, like a server restart would).
 func startServer(t testing.TB, dataDir string) (string, func()) {
+	return startServerWithClock(t, dataDir, nil)
+}
+
+// testClock is the server's clock, moved forward by tests.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+func startServerWithClock(t testing.TB, dataDir string, now func() time.Time) (string, func()) {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true})
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,6 +424,80 @@ func TestBrowserDogRegistration(t *testing.T) {
 	// Another resident cannot read the case.
 	if status := otherResidentReads(t, base, number); status != http.StatusNotFound {
 		t.Errorf("another resident reading the case: %d, want 404", status)
+	}
+
+	// Logging out returns to the front page with a confirmation, signed out.
+	var bye, authed string
+	run("log out",
+		chromedp.Click("#logout", chromedp.ByQuery),
+		chromedp.WaitVisible("#logged-out", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.Text("#logged-out", &bye, chromedp.ByQuery),
+		chromedp.Evaluate(`fetch("/api/v1/session").then(r => r.json()).then(s => String(s.authenticated))`, &authed,
+			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if bye != "Olet kirjautunut ulos." || authed != "false" {
+		t.Errorf("after logout: %q, authenticated %s", bye, authed)
+	}
+}
+
+// TestBrowserIdleTimeout moves the server's clock to show the warning 5 minutes before
+// the 2-hour idle timeout, continues, and then lets the session run out.
+func TestBrowserIdleTimeout(t *testing.T) {
+	ctx := browser(t)
+	clock := &testClock{}
+	base, _ := startServerWithClock(t, t.TempDir(), clock.now)
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("sign in and register",
+		open(base+"/en/login?customer=person"),
+		chromedp.Click(`button[value="mobile"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#id0", chromedp.ByQuery),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#continue", chromedp.ByQuery),
+		chromedp.Click("#continue", chromedp.ByQuery),
+		chromedp.WaitVisible("#pconsent", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.Click("#pconsent", chromedp.ByQuery),
+		typeInto("#pphone", "040 123 4567"),
+		chromedp.Click("#pchannel-sms", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector("h1").textContent.startsWith("Welcome")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+	)
+
+	clock.advance(2*time.Hour - 4*time.Minute)
+	run("the warning", open(base+"/en/home"), chromedp.WaitVisible("#idle-dialog", chromedp.ByQuery), waitFocus("idle-continue"))
+	var role string
+	run("dialog role", chromedp.AttributeValue("#idle-dialog", "role", &role, nil, chromedp.ByQuery))
+	if role != "alertdialog" {
+		t.Errorf("the warning's role is %q", role)
+	}
+	axeViolations(t, ctx, "idle warning")
+	var focused string
+	run("Tab stays in the dialog", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), activeID(&focused))
+	if focused != "idle-continue" && focused != "idle-logout" {
+		t.Errorf("Tab left the dialog for %q", focused)
+	}
+	run("continue", chromedp.Click("#idle-continue", chromedp.ByQuery), chromedp.WaitNotPresent("#idle-dialog", chromedp.ByQuery))
+	var left float64
+	run("extended", chromedp.Evaluate(`fetch("/api/v1/session").then(r => r.json()).then(s => s.remainingSeconds)`, &left,
+		func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if left < 7000 {
+		t.Errorf("after Continue the session has %v s left, want about 2 h", left)
+	}
+
+	// Idle to the end: the user is signed out and told why.
+	clock.advance(2*time.Hour - 3*time.Second)
+	var why string
+	run("expiry", open(base+"/en/home"),
+		chromedp.WaitVisible(`.panel-info[role="status"]`, chromedp.ByQuery),
+		chromedp.Text(`.panel-info[role="status"]`, &why, chromedp.ByQuery))
+	if !strings.Contains(why, "Your session ended") {
+		t.Errorf("after the timeout the user reads %q", why)
 	}
 }
 
