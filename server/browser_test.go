@@ -54,7 +54,7 @@ func (c *testClock) advance(d time.Duration) {
 
 func startServerWithClock(t testing.TB, dataDir string, now func() time.Time) (string, func()) {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now})
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +405,20 @@ func TestBrowserDogRegistration(t *testing.T) {
 	if c.Number != number || c.Data.Dog.Name != "Musti" || c.Data.Owner.FirstName != "Tessa" || c.Data.Dog.MicrochipNumber != "246098100123456" {
 		t.Errorf("after restart the case reads %+v", c)
 	}
-	var welcome string
+	// An official announces a break; the home page shows it.
+	req, _ := http.NewRequest("POST", base+"/api/v1/admin/announcements", strings.NewReader(
+		`{"text": {"fi": "Palvelukatko lauantaina klo 8–10", "sv": "Avbrott på lördag kl. 8–10", "en": "Break on Saturday 8–10"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer test-admin")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("announcing: %v %v", res, err)
+	}
+	var welcome, notes string
+	run("announcement", open(base+"/fi/home"), chromedp.WaitVisible(".announcements", chromedp.ByQuery),
+		chromedp.Text(".announcements", &notes, chromedp.ByQuery))
+	if !strings.Contains(notes, "Palvelukatko lauantaina") {
+		t.Errorf("home page announcements: %q", notes)
+	}
 	run("home", chromedp.Poll(`document.querySelector("h1").textContent.startsWith("Tervetuloa")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 		chromedp.Text("h1", &welcome, chromedp.ByQuery))
 	if welcome != "Tervetuloa, Tessa Testilä" {

@@ -37,6 +37,8 @@ type Config struct {
 	TestIdentification bool
 	// OIDC, when set, identifies residents through an OpenID provider.
 	OIDC *identity.OIDCConfig
+	// AdminToken turns on the admin API (announcements) for bearers of this token.
+	AdminToken string
 }
 
 // ErrTestIdentificationInProduction stops a production server that would let anyone
@@ -91,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 			mux.Handle(identity.TestPath, h)
 		}
 	}
-	mux.Handle("/api/", api.New(services, st, sessions, log, cfg.Now))
+	mux.Handle("/api/", api.New(services, st, sessions, cfg.AdminToken, log, cfg.Now))
 	mux.Handle("/", pages)
 	s := &Server{Services: services, store: st, log: log, handler: secure(mux)}
 	s.http = &http.Server{

@@ -362,7 +362,8 @@ func syncForm(f profileFields) {
 // HomePage greets a signed-in resident.
 type HomePage struct {
 	app.Compo
-	route route
+	route         route
+	announcements []string
 }
 
 func (p *HomePage) OnPreRender(ctx app.Context) { p.load(ctx) }
@@ -372,9 +373,27 @@ func (p *HomePage) OnNav(ctx app.Context) {
 	loadUser(ctx, false, func(ctx app.Context) {
 		if !user.Authenticated {
 			ctx.Navigate(LoginPath(p.route.lang, HomePath(p.route.lang)))
+			return
 		} else if !user.Registered {
 			ctx.Navigate(RegisterPath(p.route.lang, HomePath(p.route.lang)))
+			return
 		}
+		lang := p.route.lang
+		ctx.Async(func() {
+			res, err := call(http.MethodGet, "/api/v1/announcements", lang, nil)
+			var answer struct {
+				Announcements []struct{ Text string } `json:"announcements"`
+			}
+			if err != nil || res.status != http.StatusOK || json.Unmarshal(res.body, &answer) != nil {
+				return
+			}
+			ctx.Dispatch(func(app.Context) {
+				p.announcements = p.announcements[:0]
+				for _, a := range answer.Announcements {
+					p.announcements = append(p.announcements, a.Text)
+				}
+			})
+		})
 	})
 }
 
@@ -396,9 +415,22 @@ func (p *HomePage) Render() app.UI {
 	if user.Name != "" {
 		heading = tf(lang, "home.welcome", map[string]any{"Name": user.Name})
 	}
+	// Announcements show only when there are any, in a container of their own.
+	var notes app.UI
+	if len(p.announcements) > 0 {
+		items := make([]app.UI, len(p.announcements))
+		for i, a := range p.announcements {
+			items[i] = app.Li().Text(a)
+		}
+		notes = app.Div().Role("region").Class("panel panel-info announcements").Aria("labelledby", "announcements-title").Body(
+			app.H2().ID("announcements-title").Text(t(lang, "home.announcements")),
+			app.Ul().Body(items...),
+		)
+	}
 	return shell(lang, p.route.url,
 		app.H1().Text(heading),
 		app.P().Body(app.A().Href(ProfilePath(lang)).Text(t(lang, "home.editDetails"))),
+		app.Div().Class("home-announcements").Body(notes),
 		app.H2().Text(t(lang, "home.latest")),
 		app.P().Text(t(lang, "home.noEvents")),
 		app.H2().Text(t(lang, "home.popular")),

@@ -28,9 +28,11 @@ type API struct {
 	services *schemas.Registry
 	store    *store.Store
 	sessions *session.Manager
-	now      func() time.Time
-	log      *slog.Logger
-	mux      *http.ServeMux
+	// adminToken guards the admin endpoints; empty turns them off.
+	adminToken string
+	now        func() time.Time
+	log        *slog.Logger
+	mux        *http.ServeMux
 }
 
 // helsinki is the time zone of case dates and of the year in case numbers.
@@ -43,17 +45,18 @@ var helsinki = func() *time.Location {
 }()
 
 // New returns the API. now may be nil (the wall clock).
-func New(services *schemas.Registry, st *store.Store, sm *session.Manager, log *slog.Logger, now func() time.Time) *API {
+func New(services *schemas.Registry, st *store.Store, sm *session.Manager, adminToken string, log *slog.Logger, now func() time.Time) *API {
 	if now == nil {
 		now = time.Now
 	}
-	a := &API{services: services, store: st, sessions: sm, now: now, log: log, mux: http.NewServeMux()}
+	a := &API{services: services, store: st, sessions: sm, adminToken: adminToken, now: now, log: log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
 	a.mux.HandleFunc("GET /api/v1/services/{id}", a.getService)
 	a.mux.HandleFunc("POST /api/v1/services/{id}/submissions", a.createSubmission)
 	a.mux.HandleFunc("GET /api/v1/cases/{number}", a.getCase)
 	a.mux.HandleFunc("GET /api/v1/profile", a.getProfile)
 	a.mux.HandleFunc("PUT /api/v1/profile", a.putProfile)
+	a.registerAnnouncements()
 	a.mux.HandleFunc("/api/", a.notFound)
 	return a
 }

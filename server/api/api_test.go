@@ -36,7 +36,7 @@ func newServer(t *testing.T) *server {
 	t.Cleanup(func() { st.Close() })
 	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
 	sm := session.New(st, clock)
-	srv := httptest.NewServer(New(services, st, sm, slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
+	srv := httptest.NewServer(New(services, st, sm, "admin-secret", slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
 	t.Cleanup(srv.Close)
 	return &server{srv, st, sm}
 }

@@ -6,6 +6,7 @@
 //	LOMAKE_TEST_IDENTIFICATION=1  the built-in test identification service (make run sets it)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URL, OIDC_SCOPES,
 //	OIDC_IDENTITY_CLAIM         identification through an OpenID provider
+//	LOMAKE_ADMIN_TOKEN          bearer token of the admin API (announcements); unset: no admin API
 package main
 
 import (
@@ -33,6 +34,7 @@ func main() {
 		Log:                log,
 		Production:         envBool("LOMAKE_PRODUCTION"),
 		TestIdentification: envBool("LOMAKE_TEST_IDENTIFICATION"),
+		AdminToken:         os.Getenv("LOMAKE_ADMIN_TOKEN"),
 	}
 	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
 		cfg.OIDC = &oidc
