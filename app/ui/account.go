@@ -113,6 +113,10 @@ func (p *AccountPage) OnNav(ctx app.Context) {
 			ctx.Navigate(p.next())
 			return
 		}
+		if !p.register && !user.Registered { // nothing before registration
+			ctx.Navigate(RegisterPath(p.route.lang, ProfilePath(p.route.lang)))
+			return
+		}
 		p.fetch(ctx)
 	})
 }

@@ -350,6 +350,11 @@ func (p *FormPage) send(ctx app.Context) {
 		p.identify(ctx)
 		return
 	}
+	if user.Authenticated && !user.Registered { // identified, but registration comes first
+		savePending(p.service.ID, p.doc)
+		ctx.Navigate(RegisterPath(p.route.lang, FormPath(p.route.lang, p.service.ID)))
+		return
+	}
 	p.sending, p.alert = true, ""
 	doc, id, lang := p.doc, p.service.ID, p.route.lang
 	ctx.Async(func() {

@@ -19,13 +19,16 @@ import (
 // TestPath is where the built-in test identification service answers.
 const TestPath = "/test-identification"
 
-// TestIdentities are the national test service's fictional people (REFERENCE.md).
+// TestIdentities are the national test service's fictional people (REFERENCE.md). Only
+// the first two names are given there; the others are made up for the listing.
 var TestIdentities = []Identity{
 	{IdentityCode: "010280-952L", GivenName: "Tessa", FamilyName: "Testilä"},
 	{IdentityCode: "010469-999W", GivenName: "Joni Kristian", FamilyName: "Kivi"},
 	{IdentityCode: "261298-998X", GivenName: "Tiina", FamilyName: "Testinen"},
-	{IdentityCode: "040265-9985", GivenName: "Ulla", FamilyName: "Ulkomailla"},
-	{IdentityCode: "260991-999R", GivenName: "Turva", FamilyName: "Kielto"},
+	{IdentityCode: "010675-9981", GivenName: "Taina", FamilyName: "Testaaja"},
+	{IdentityCode: "040265-9985", GivenName: "Ulla", FamilyName: "Ulkomailla"}, // foreign address
+	{IdentityCode: "260991-999R", GivenName: "Turva", FamilyName: "Kielto"},    // non-disclosure for safety reasons
+	{IdentityCode: "020365-999P", GivenName: "Veikko", FamilyName: "Vainaja"},  // deceased
 }
 
 // TestProvider imitates the national e-identification test service so that the portal

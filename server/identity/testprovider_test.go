@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lomake/lomake/schemas"
 )
 
 // testIdentify plays the browser at the test service: open the picker, post a choice,
@@ -88,6 +90,23 @@ func TestTestProviderBindsCodeToAttempt(t *testing.T) {
 	nonce.Nonce = "other"
 	if _, err := Callback(context.Background(), p, nonce, q2, time.Now()); err != ErrNonce {
 		t.Errorf("another nonce: err = %v, want ErrNonce", err)
+	}
+}
+
+// Every fictional identity of the national test service is offered, and valid.
+func TestTestIdentitiesAreTheNationalOnes(t *testing.T) {
+	want := []string{"010280-952L", "010469-999W", "010675-9981", "261298-998X", "040265-9985", "260991-999R", "020365-999P"}
+	have := map[string]bool{}
+	for _, id := range TestIdentities {
+		have[id.IdentityCode] = true
+		if _, ok := (&TestProvider{}).chosen(url.Values{"identity": {id.IdentityCode}}); !ok || !schemas.ValidPersonalIdentityCode(id.IdentityCode) {
+			t.Errorf("%s cannot be chosen, or is not a valid identity code", id.IdentityCode)
+		}
+	}
+	for _, code := range want {
+		if !have[code] {
+			t.Errorf("test identity %s is missing", code)
+		}
 	}
 }
 
