@@ -25,6 +25,8 @@ type FormPage struct {
 	summary []schemas.Violation
 	alert   string // message id of a sending problem
 	sending bool
+	// sendKey names the send under way, kept for retries until a case number comes.
+	sendKey string
 
 	// ctx is the page's own context: a deferred focus must hang on an element that stays
 	// mounted, and the button that was clicked may be gone after the render.
@@ -100,7 +102,7 @@ func (p *FormPage) load(ctx app.Context) {
 	// language changes.
 	if p.service == nil || r.service != p.route.service {
 		p.service = registry().Service(r.service)
-		p.step, p.summary, p.alert = 0, nil, ""
+		p.step, p.summary, p.alert, p.sendKey = 0, nil, "", ""
 		p.shown = map[string]schemas.Violation{}
 		p.doc = map[string]any{}
 		if p.service != nil {
@@ -356,14 +358,18 @@ func (p *FormPage) send(ctx app.Context) {
 		return
 	}
 	p.sending, p.alert = true, ""
-	doc, id, lang := p.doc, p.service.ID, p.route.lang
+	if p.sendKey == "" {
+		p.sendKey = newSendKey()
+	}
+	doc, id, lang, key := p.doc, p.service.ID, p.route.lang, p.sendKey
 	ctx.Async(func() {
-		res := postSubmission(id, lang, doc)
+		res := postSubmission(id, lang, key, doc)
 		ctx.Dispatch(func(ctx app.Context) {
 			p.sending = false
 			switch {
 			case res.caseNumber != "":
 				dropPending(id)
+				p.sendKey = ""
 				ctx.Navigate(SentPath(lang, id, res.caseNumber))
 			case res.needIdentity:
 				p.identify(ctx)

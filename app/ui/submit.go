@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 
@@ -16,9 +18,10 @@ type sendResult struct {
 	problem      string
 }
 
-// postSubmission sends a form to the API. It runs off the UI goroutine.
-func postSubmission(serviceID, lang string, doc map[string]any) sendResult {
-	res, err := call(http.MethodPost, "/api/v1/services/"+serviceID+"/submissions", lang, doc)
+// postSubmission sends a form to the API. It runs off the UI goroutine. key names this
+// send: a retry after a lost answer gets the same case, not a second one.
+func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult {
+	res, err := call(http.MethodPost, "/api/v1/services/"+serviceID+"/submissions", lang, doc, "Idempotency-Key", key)
 	if err != nil {
 		return sendResult{problem: "form.networkError"}
 	}
@@ -28,7 +31,7 @@ func postSubmission(serviceID, lang string, doc map[string]any) sendResult {
 	}
 	_ = json.Unmarshal(res.body, &answer)
 	switch {
-	case res.status == http.StatusCreated && answer.CaseNumber != "":
+	case (res.status == http.StatusCreated || res.status == http.StatusOK) && answer.CaseNumber != "":
 		return sendResult{caseNumber: answer.CaseNumber}
 	case res.status == http.StatusUnprocessableEntity && len(answer.Errors) > 0:
 		return sendResult{violations: answer.Errors}
@@ -37,4 +40,11 @@ func postSubmission(serviceID, lang string, doc map[string]any) sendResult {
 	default:
 		return sendResult{problem: "form.serverError"}
 	}
+}
+
+// newSendKey names one send of a form.
+func newSendKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

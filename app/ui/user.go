@@ -62,7 +62,7 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 
 // call sends a request to our API from the browser, with the session's CSRF token.
 // It runs off the UI goroutine.
-func call(method, path, lang string, body any) (apiResult, error) {
+func call(method, path, lang string, body any, headers ...string) (apiResult, error) {
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -85,6 +85,9 @@ func call(method, path, lang string, body any) (apiResult, error) {
 	}
 	if user.CSRF != "" {
 		req.Header.Set("X-CSRF-Token", user.CSRF)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := httpClient.Do(req)
 	if err != nil {

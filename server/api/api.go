@@ -181,22 +181,47 @@ func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	c, err := a.store.CreateCase(r.Context(), s.Code, store.Case{
+	// A client that may retry (an offline outbox, a lost answer) names its send; the
+	// same name always gets the same case.
+	key := r.Header.Get("Idempotency-Key")
+	if !validKey(key) {
+		a.problem(w, r, http.StatusBadRequest, "malformed", nil)
+		return
+	}
+	c, existing, err := a.store.CreateCaseOnce(r.Context(), s.Code, store.Case{
 		ServiceID:      s.ID,
 		ServiceVersion: s.Version,
 		Lang:           l,
 		Owner:          user.ID,
 		Data:           json.RawMessage(body),
 		CreatedAt:      a.now().In(helsinki),
-	})
+	}, key)
 	if err != nil {
 		a.log.Error("storing submission", "service", s.ID, "err", err)
 		a.problem(w, r, http.StatusInternalServerError, "internal", nil)
 		return
 	}
-	a.log.Info("case created", "case", c.Number, "service", s.ID)
 	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
+	if existing {
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeJSON(w, http.StatusOK, map[string]string{"caseNumber": c.Number, "status": c.Status})
+		return
+	}
+	a.log.Info("case created", "case", c.Number, "service", s.ID)
 	writeJSON(w, http.StatusCreated, map[string]string{"caseNumber": c.Number, "status": c.Status})
+}
+
+// validKey accepts no key, or 1–100 visible ASCII characters (a UUID fits).
+func validKey(k string) bool {
+	if len(k) > 100 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] <= ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldError is one problem of a refused submission. Params carry the numbers of the

@@ -191,6 +191,36 @@ func TestSubmissionCreatesCaseThatCanBeRead(t *testing.T) {
 	}
 }
 
+// The same send replayed three times (an outbox retrying after a lost answer) makes
+// one case and always answers with its number.
+func TestSubmissionIsIdempotent(t *testing.T) {
+	srv := newServer(t)
+	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
+	url := srv.URL + "/api/v1/services/dog-registration/submissions"
+	key := append(append([]string{}, tessa...), "Idempotency-Key", "3f1c9a2e-outbox-1")
+	first := do(t, "POST", url, "application/json", validDog, key...)
+	if first.status != 201 {
+		t.Fatalf("first send: %d %v", first.status, first.body)
+	}
+	for i := 0; i < 3; i++ {
+		again := do(t, "POST", url, "application/json", validDog, key...)
+		if again.status != 200 || again.body["caseNumber"] != first.body["caseNumber"] || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("replay %d: %d %v", i, again.status, again.body)
+		}
+	}
+	other := do(t, "POST", url, "application/json", validDog, append(append([]string{}, tessa...), "Idempotency-Key", "another-send")...)
+	if other.status != 201 || other.body["caseNumber"] == first.body["caseNumber"] {
+		t.Errorf("a different send: %d %v", other.status, other.body)
+	}
+	if next := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000003", "", "", tessa...); next.status != 404 {
+		t.Errorf("replays made extra cases: %d", next.status)
+	}
+	bad := do(t, "POST", url, "application/json", validDog, append(append([]string{}, tessa...), "Idempotency-Key", "has space")...)
+	if bad.status != 400 {
+		t.Errorf("a malformed key: %d", bad.status)
+	}
+}
+
 func TestSubmissionNeedsARegisteredSessionAndCSRF(t *testing.T) {
 	srv := newServer(t)
 	url := srv.URL + "/api/v1/services/dog-registration/submissions?lang=fi"

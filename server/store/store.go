@@ -75,12 +75,14 @@ type createReq struct {
 	ctx    context.Context
 	series series
 	c      Case
+	key    string            // idempotency key, already scoped to the owner; may be empty
 	reply  chan createResult // buffered so the writer never blocks on a caller that gave up
 }
 
 type createResult struct {
-	c   Case
-	err error
+	c        Case
+	existing bool // an earlier case with the same idempotency key
+	err      error
 }
 
 // Open opens (creating if needed) the LevelDB database in dir.
@@ -133,22 +135,37 @@ func (s *Store) Close() error {
 // the case may then still have been stored under a number the caller never
 // sees.
 func (s *Store) CreateCase(ctx context.Context, code string, c Case) (Case, error) {
+	c, _, err := s.CreateCaseOnce(ctx, code, c, "")
+	return c, err
+}
+
+// CreateCaseOnce is CreateCase with an idempotency key: the first call with a key
+// creates the case, every later one (also one racing in the same batch) returns that
+// case with existing set. The key is remembered per owner, in the same synced batch as
+// the case, so a send retried after a crash or a lost answer still makes one case.
+func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key string) (Case, bool, error) {
+	if key != "" && (len(key) > 200 || strings.ContainsAny(key, "\x00")) {
+		return Case{}, false, fmt.Errorf("store: create case: invalid idempotency key")
+	}
+	if key != "" {
+		key = c.Owner + "/" + key
+	}
 	if !validCode(code) {
-		return Case{}, fmt.Errorf("store: create case: invalid service code %q", code)
+		return Case{}, false, fmt.Errorf("store: create case: invalid service code %q", code)
 	}
 	if c.ServiceID == "" || strings.Contains(c.ServiceID, "/") {
-		return Case{}, fmt.Errorf("store: create case: invalid service id %q", c.ServiceID)
+		return Case{}, false, fmt.Errorf("store: create case: invalid service id %q", c.ServiceID)
 	}
 	// Validate here so that one bad request cannot fail a shared batch.
 	if len(c.Data) > 0 && !json.Valid(c.Data) {
-		return Case{}, fmt.Errorf("store: create case: data is not valid JSON")
+		return Case{}, false, fmt.Errorf("store: create case: data is not valid JSON")
 	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = time.Now().UTC()
 	}
 	year := c.CreatedAt.Year()
 	if year < 1 || year > 9999 {
-		return Case{}, fmt.Errorf("store: create case: year %d out of range", year)
+		return Case{}, false, fmt.Errorf("store: create case: year %d out of range", year)
 	}
 	if c.Status == "" {
 		c.Status = "SENT"
@@ -159,25 +176,26 @@ func (s *Store) CreateCase(ctx context.Context, code string, c Case) (Case, erro
 		ctx:    ctx,
 		series: series{code: code, year: year},
 		c:      c,
+		key:    key,
 		reply:  make(chan createResult, 1),
 	}
 	// Checked first because select picks randomly among ready cases.
 	if s.closed.Load() {
-		return Case{}, errClosed
+		return Case{}, false, errClosed
 	}
 	select {
 	case s.reqs <- r:
 	case <-s.quit:
-		return Case{}, errClosed
+		return Case{}, false, errClosed
 	case <-ctx.Done():
-		return Case{}, ctx.Err()
+		return Case{}, false, ctx.Err()
 	}
 	// The writer always replies to a request it has received.
 	select {
 	case res := <-r.reply:
-		return res.c, res.err
+		return res.c, res.existing, res.err
 	case <-ctx.Done():
-		return Case{}, ctx.Err()
+		return Case{}, false, ctx.Err()
 	}
 }
 
@@ -289,8 +307,24 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 
 	next := make(map[series]uint64)
 	out := make([]Case, len(live))
+	existing := make([]bool, len(live))
+	inBatch := map[string]int{} // idempotency key -> index of its first request here
 	b := new(leveldb.Batch)
 	for i, r := range live {
+		if r.key != "" {
+			if j, ok := inBatch[r.key]; ok {
+				out[i], existing[i] = out[j], true
+				continue
+			}
+			if c, ok, err := s.caseByKey(r.key); err != nil {
+				fail(err)
+				return
+			} else if ok {
+				out[i], existing[i] = c, true
+				continue
+			}
+			inBatch[r.key] = i
+		}
 		n, ok := next[r.series]
 		if !ok {
 			if n, ok = counters[r.series]; !ok {
@@ -313,6 +347,9 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 		}
 		b.Put(caseKey(c.Number), v)
 		b.Put(indexKey(c.ServiceID, c.Number), nil)
+		if r.key != "" {
+			b.Put(idemKey(r.key), []byte(c.Number))
+		}
 		out[i] = c
 	}
 	for k, n := range next {
@@ -327,9 +364,27 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 		counters[k] = n
 	}
 	for i, r := range live {
-		r.reply <- createResult{c: out[i]}
+		r.reply <- createResult{c: out[i], existing: existing[i]}
 	}
 }
+
+// caseByKey finds the case an idempotency key made, if any.
+func (s *Store) caseByKey(key string) (Case, bool, error) {
+	number, err := s.db.Get(idemKey(key), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return Case{}, false, nil
+	}
+	if err != nil {
+		return Case{}, false, readError("idempotency key", err)
+	}
+	c, err := s.Case(string(number))
+	if err != nil {
+		return Case{}, false, err
+	}
+	return c, true, nil
+}
+
+func idemKey(key string) []byte { return []byte("idem/" + key) }
 
 // loadCounter reads the last serial of k from the database; 0 if none.
 func (s *Store) loadCounter(k series) (uint64, error) {

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A send retried, replayed or raced with the same key makes one case and answers
+// every time with its number; other keys and other owners make their own.
+func TestIdempotentCreate(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := Case{ServiceID: "dog-registration", Owner: "u1", Data: json.RawMessage(`{}`), CreatedAt: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	first, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "key-1")
+	if err != nil || existing || first.Number != "HEL-KOI-2026-000001" {
+		t.Fatalf("first: %+v %v %v", first, existing, err)
+	}
+	var wg sync.WaitGroup
+	numbers := make([]string, 20)
+	for i := range numbers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "key-1")
+			if err != nil || !existing {
+				t.Errorf("replay %d: existing %v, %v", i, existing, err)
+			}
+			numbers[i] = got.Number
+		}()
+	}
+	wg.Wait()
+	for i, n := range numbers {
+		if n != first.Number {
+			t.Errorf("replay %d got %s, want %s", i, n, first.Number)
+		}
+	}
+	// 20 fresh keys sent at once, each twice: 20 cases.
+	var mu sync.Mutex
+	made := map[string]string{}
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := "race-" + string(rune('a'+i%20))
+			got, _, err := s.CreateCaseOnce(ctx, "KOI", c, key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if prev, ok := made[key]; ok && prev != got.Number {
+				t.Errorf("key %s made %s and %s", key, prev, got.Number)
+			}
+			made[key] = got.Number
+		}()
+	}
+	wg.Wait()
+	other := c
+	other.Owner = "u2"
+	theirs, existing, _ := s.CreateCaseOnce(ctx, "KOI", other, "key-1")
+	if existing || theirs.Number == first.Number {
+		t.Errorf("another owner's same key reused a case: %+v", theirs)
+	}
+	all, _ := s.CasesByService("dog-registration")
+	if len(all) != 1+20+1 {
+		t.Errorf("%d cases, want 22", len(all))
+	}
+	// The key survives a restart.
+	s.Close()
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	again, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "key-1")
+	if err != nil || !existing || again.Number != first.Number {
+		t.Errorf("after restart: %+v %v %v", again, existing, err)
+	}
+}
