@@ -57,6 +57,7 @@ func New(services *schemas.Registry, st *store.Store, sm *session.Manager, admin
 	a.mux.HandleFunc("GET /api/v1/profile", a.getProfile)
 	a.mux.HandleFunc("PUT /api/v1/profile", a.putProfile)
 	a.registerAnnouncements()
+	a.registerDrafts()
 	a.mux.HandleFunc("/api/", a.notFound)
 	return a
 }
@@ -208,6 +209,10 @@ func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("case created", "case", c.Number, "service", s.ID)
+	// The draft has become a case.
+	if err := a.store.DeleteDraft(user.ID, s.ID); err != nil {
+		a.log.Error("deleting a sent draft", "err", err)
+	}
 	writeJSON(w, http.StatusCreated, map[string]string{"caseNumber": c.Number, "status": c.Status})
 }
 
@@ -297,6 +302,8 @@ func (a *API) problem(w http.ResponseWriter, r *http.Request, status int, code s
 		"message": locales.T(lang(r), id, data),
 	}})
 }
+
+func (a *API) message(r *http.Request, id string) string { return locales.T(lang(r), id, nil) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -32,6 +32,7 @@ var ErrExists = errors.New("store: already exists")
 type writeLocks struct {
 	users    sync.Mutex // CreateUser and UpdateUser
 	sessions sync.Mutex // PutSession and DeleteSessionsIdleSince
+	drafts   sync.Mutex // compare-and-set of draft revisions
 }
 
 // userIDLen is the length of a user ID: 16 random bytes in unpadded base64url.
