@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -97,6 +98,15 @@ func Match(acceptLanguage string) string {
 		return Default
 	}
 	return Languages[i]
+}
+
+// Remembered is the language the user chose last (the lang cookie), else the best match
+// for the browser's Accept-Language.
+func Remembered(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && Supported(c.Value) {
+		return c.Value
+	}
+	return Match(r.Header.Get("Accept-Language"))
 }
 
 // Messages returns every message of a language file, for completeness checks.

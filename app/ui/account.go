@@ -3,6 +3,8 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -41,7 +43,7 @@ func (p *LoginPage) Render() app.UI {
 			return app.Li().Class("card").Body(
 				app.H2().Class("card-title").Text(t(lang, "login."+kind)),
 				app.P().Class("card-summary").Text(t(lang, "login."+kind+".help")),
-				app.A().Class("button").Href("/"+lang+"/login?customer="+kind+"&return="+queryEscape(p.returnTo)).Text(t(lang, "login.choose."+kind)),
+				app.A().Class("button").Href("/"+lang+"/login?customer="+kind+"&return="+url.QueryEscape(p.returnTo)).Text(t(lang, "login.choose."+kind)),
 			)
 		}
 		body = app.Div().Body(
@@ -55,7 +57,7 @@ func (p *LoginPage) Render() app.UI {
 				Name("method").Value(m).Text(t(lang, "login.method."+m)))
 		}
 		body = app.Div().Body(
-			backLink("/"+lang+"/login?return="+queryEscape(p.returnTo), t(lang, "login.back")),
+			backLink("/"+lang+"/login?return="+url.QueryEscape(p.returnTo), t(lang, "login.back")),
 			app.If(p.customer == "company", func() app.UI { return app.P().Text(t(lang, "login.company.note")) }),
 			app.H2().Text(t(lang, "login.method")),
 			app.Form().Class("methods").Method("get").Action("/auth/login").Body(buttons...),
@@ -124,7 +126,7 @@ func (p *AccountPage) OnNav(ctx app.Context) {
 func (p *AccountPage) load(ctx app.Context) {
 	u := ctx.Page().URL()
 	p.route = parseRoute(u)
-	p.register = len(u.Path) >= 12 && u.Path[4:12] == "register"
+	p.register = strings.Trim(u.Path, "/") == p.route.lang+"/register"
 	p.returnTo = u.Query().Get("return")
 	if p.fields.Language == "" {
 		p.fields.Language = p.route.lang
@@ -499,7 +501,7 @@ func (w *IdleWatch) tick(ctx app.Context) {
 		switch {
 		case left <= 0:
 			user = signedIn{Loaded: true}
-			ctx.Navigate("/" + w.Lang + "/login?ended=1&return=" + queryEscape(app.Window().URL().RequestURI()))
+			ctx.Navigate("/" + w.Lang + "/login?ended=1&return=" + url.QueryEscape(app.Window().URL().RequestURI()))
 			return
 		case left <= 5*time.Minute && !w.warning:
 			w.warning = true

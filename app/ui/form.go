@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -36,8 +37,7 @@ type FormPage struct {
 func (p *FormPage) OnPreRender(ctx app.Context) { p.load(ctx) }
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
-	fresh := p.service == nil || parseRoute(ctx.Page().URL()).service != p.route.service
-	p.load(ctx)
+	fresh := p.load(ctx)
 	if !app.IsClient || p.service == nil {
 		return
 	}
@@ -96,11 +96,14 @@ func (p *FormPage) syncControls() {
 	}
 }
 
-func (p *FormPage) load(ctx app.Context) {
+// load reads the address; it reports whether the form was set up anew (another service,
+// or the first visit) rather than kept across a language switch.
+func (p *FormPage) load(ctx app.Context) (fresh bool) {
 	r := parseRoute(ctx.Page().URL())
 	// The same component serves a language switch: keep what was typed when only the
 	// language changes.
-	if p.service == nil || r.service != p.route.service {
+	fresh = p.service == nil || r.service != p.route.service
+	if fresh {
 		p.service = registry().Service(r.service)
 		p.step, p.summary, p.alert, p.sendKey = 0, nil, "", ""
 		p.shown = map[string]schemas.Violation{}
@@ -111,6 +114,7 @@ func (p *FormPage) load(ctx app.Context) {
 	}
 	p.route = r
 	p.setTitle(ctx)
+	return fresh
 }
 
 func (p *FormPage) setTitle(ctx app.Context) {
@@ -222,7 +226,7 @@ func (p *FormPage) steps() app.UI {
 			label = pg.Title.In(lang)
 		}
 		items[i] = li.Body(
-			app.Span().Class("step-number").Aria("hidden", "true").Text(itoa(i+1)),
+			app.Span().Class("step-number").Aria("hidden", "true").Text(strconv.Itoa(i+1)),
 			app.Span().Class("step-label").Text(label),
 			app.If(state != "", func() app.UI { return app.Span().Class("visually-hidden").Text(" (" + state + ")") }),
 		)

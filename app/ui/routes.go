@@ -81,7 +81,5 @@ func registry() *schemas.Registry {
 	return r
 }
 
-func queryEscape(s string) string { return url.QueryEscape(s) }
-
 // t is a shorthand for a message in lang.
 func t(lang, id string) string { return locales.T(lang, id, nil) }

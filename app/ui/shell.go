@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -146,5 +145,3 @@ func boolString(b bool) string {
 	}
 	return "false"
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -115,7 +115,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusInternalServerError, "api.internal")
 		return
 	}
-	lang := langOf(r)
+	lang := locales.Remembered(r)
 	to := a.Return
 	if to == "" {
 		to = "/" + lang + "/home"
@@ -161,7 +161,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if err := h.sessions.End(w, r); err != nil {
 		h.log.Error("ending a session", "err", err)
 	}
-	http.Redirect(w, r, "/"+langOf(r)+"/?logged-out=1", http.StatusSeeOther)
+	http.Redirect(w, r, "/"+locales.Remembered(r)+"/?logged-out=1", http.StatusSeeOther)
 }
 
 // extend records activity ("Continue" in the idle warning, or typing) and answers like
@@ -211,7 +211,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, id 
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write([]byte(locales.T(langOf(r), id, nil) + "\n"))
+	w.Write([]byte(locales.T(locales.Remembered(r), id, nil) + "\n"))
 }
 
 func validMethod(m string) bool {
@@ -221,14 +221,6 @@ func validMethod(m string) bool {
 		}
 	}
 	return false
-}
-
-// langOf is the user's language: the lang cookie, else the browser's.
-func langOf(r *http.Request) string {
-	if c, err := r.Cookie("lang"); err == nil && locales.Supported(c.Value) {
-		return c.Value
-	}
-	return locales.Match(r.Header.Get("Accept-Language"))
 }
 
 func clientIP(r *http.Request) string {

@@ -173,14 +173,8 @@ func acceptsEncoding(header, enc string) bool {
 
 // redirectToLanguage sends "/" to the remembered language, else the browser's.
 func (h *Handler) redirectToLanguage(w http.ResponseWriter, r *http.Request) {
-	lang := ""
-	if c, err := r.Cookie("lang"); err == nil && locales.Supported(c.Value) {
-		lang = c.Value
-	} else {
-		lang = locales.Match(r.Header.Get("Accept-Language"))
-	}
 	w.Header().Set("Vary", "Cookie, Accept-Language")
-	http.Redirect(w, r, ui.CatalogPath(lang), http.StatusFound)
+	http.Redirect(w, r, ui.CatalogPath(locales.Remembered(r)), http.StatusFound)
 }
 
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
