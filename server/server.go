@@ -75,7 +75,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TestIdentification {
 		env[ui.TestIdentificationEnv] = "1"
 	}
-	pages, err := pwa.New(web.FS, func(id string) bool { return services.Service(id) != nil }, env)
+	var ids []string
+	for _, s := range services.Services() {
+		ids = append(ids, s.ID)
+	}
+	pages, err := pwa.New(web.FS, ids, env)
 	if err != nil {
 		st.Close()
 		return nil, err

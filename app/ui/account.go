@@ -370,6 +370,14 @@ type HomePage struct {
 	app.Compo
 	route         route
 	announcements []string
+	drafts        []draftItem
+}
+
+// draftItem is a form the user has started and not sent, as the server lists it.
+type draftItem struct {
+	ServiceID string    `json:"serviceId"`
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 func (p *HomePage) OnPreRender(ctx app.Context) { p.load(ctx) }
@@ -399,6 +407,15 @@ func (p *HomePage) OnNav(ctx app.Context) {
 					p.announcements = append(p.announcements, a.Text)
 				}
 			})
+		})
+		ctx.Async(func() {
+			var answer struct {
+				Drafts []draftItem `json:"drafts"`
+			}
+			if res, err := call(http.MethodGet, "/api/v1/drafts", lang, nil); err == nil && res.status == http.StatusOK {
+				_ = json.Unmarshal(res.body, &answer)
+			}
+			ctx.Dispatch(func(app.Context) { p.drafts = answer.Drafts })
 		})
 	})
 }
@@ -437,6 +454,8 @@ func (p *HomePage) Render() app.UI {
 		app.H1().Text(heading),
 		app.P().Body(app.A().Href(ProfilePath(lang)).Text(t(lang, "home.editDetails"))),
 		app.Div().Class("home-announcements").Body(notes),
+		app.H2().Text(t(lang, "home.drafts")),
+		p.draftList(),
 		app.H2().Text(t(lang, "home.latest")),
 		app.P().Text(t(lang, "home.noEvents")),
 		app.H2().Text(t(lang, "home.popular")),
@@ -496,7 +515,8 @@ type IdleWatch struct {
 func (w *IdleWatch) OnMount(ctx app.Context) { w.tick(ctx) }
 
 func (w *IdleWatch) tick(ctx app.Context) {
-	if user.Authenticated {
+	// Offline the session's end is unknown; the server says when it is back.
+	if user.Authenticated && !user.offline {
 		left := time.Until(user.expires)
 		switch {
 		case left <= 0:
@@ -558,4 +578,20 @@ func logoutForm(lang, buttonID string) app.UI {
 		app.Input().Type("hidden").Name("csrf").Value(user.CSRF),
 		app.Button().ID(buttonID).Type("submit").Class("button button-secondary").Text(t(lang, "site.logout")),
 	)
+}
+
+// draftList is the folder's "Drafts": forms started here or on another device.
+func (p *HomePage) draftList() app.UI {
+	lang := p.route.lang
+	if len(p.drafts) == 0 {
+		return app.Ul().ID("drafts").Class("links").Body(app.Li().Text(t(lang, "home.noDrafts")))
+	}
+	items := make([]app.UI, len(p.drafts))
+	for i, d := range p.drafts {
+		items[i] = app.Li().Body(
+			app.A().Href(FormPath(lang, d.ServiceID)).Text(d.Name),
+			app.Text(" – "+tf(lang, "home.draftSaved", map[string]any{"Time": d.UpdatedAt.Local().Format("2.1.2006 15.04")})),
+		)
+	}
+	return app.Ul().ID("drafts").Class("links").Body(items...)
 }

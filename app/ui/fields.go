@@ -151,6 +151,7 @@ func (p *FormPage) addItem(ctx app.Context, n *schemas.Node, ptr string) {
 	segs := schemas.Segments(ptr)
 	size := appendAt(p.doc, segs, defaults(n.Items))
 	p.check(ptr)
+	p.saved(ctx)
 	newPtr := schemas.Pointer(ptr, size-1)
 	if n.Items.Type == "object" && len(n.Items.Properties) > 0 {
 		newPtr = schemas.Pointer(newPtr, n.Items.Properties[0].Name)
@@ -167,6 +168,7 @@ func (p *FormPage) removeItem(ctx app.Context, ptr string, i int) {
 		}
 	}
 	p.check(ptr)
+	p.saved(ctx)
 	p.restructured(fieldID(ptr))
 }
 
@@ -426,7 +428,7 @@ func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
 		}
 		setAt(p.doc, schemas.Segments(ptr), v)
 		p.check(ptr)
-		savePending(p.service.ID, p.doc)
+		p.saved(ctx)
 		activity(ctx)
 	}
 }

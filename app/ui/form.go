@@ -3,9 +3,11 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/app/draft"
 	"github.com/lomake/lomake/schemas"
 )
 
@@ -29,6 +31,17 @@ type FormPage struct {
 	// sendKey names the send under way, kept for retries until a case number comes.
 	sendKey string
 
+	// The draft's state against the server's copy (see formsync.go).
+	base      map[string]any
+	rev       int
+	dirty     bool
+	syncing   bool
+	syncAt    time.Time
+	conflicts []draft.Conflict
+	choice    map[string]bool // conflict pointer → take the other device's answer
+	dropped   []string        // answers a changed form had no room for
+	quotaLow  bool
+
 	// ctx is the page's own context: a deferred focus must hang on an element that stays
 	// mounted, and the button that was clicked may be gone after the render.
 	ctx app.Context
@@ -41,15 +54,24 @@ func (p *FormPage) OnNav(ctx app.Context) {
 	if !app.IsClient || p.service == nil {
 		return
 	}
-	// What was typed before identifying, or before the session ended, comes back.
+	// What was typed before, on this device or another, comes back.
 	if fresh {
-		if doc := takePending(p.service.ID); doc != nil {
-			p.doc = doc
-		}
+		p.opened(ctx)
+		return
 	}
 	p.restructured("")
-	loadUser(ctx, false, func(app.Context) {})
 }
+
+func (p *FormPage) OnMount(ctx app.Context) {
+	pageHook = func(event string) {
+		if event == "online" {
+			p.ctx.Dispatch(func(ctx app.Context) { p.sync(ctx) })
+		}
+	}
+	p.tick(ctx)
+}
+
+func (p *FormPage) OnDismount() { pageHook = nil }
 
 // focusAfterRender moves focus to id once the pending render is done.
 func (p *FormPage) focusAfterRender(id string) {
@@ -106,6 +128,7 @@ func (p *FormPage) load(ctx app.Context) (fresh bool) {
 	if fresh {
 		p.service = registry().Service(r.service)
 		p.step, p.summary, p.alert, p.sendKey = 0, nil, "", ""
+		p.base, p.rev, p.dirty, p.conflicts, p.dropped = nil, 0, false, nil, nil
 		p.shown = map[string]schemas.Violation{}
 		p.doc = map[string]any{}
 		if p.service != nil {
@@ -186,6 +209,8 @@ func (p *FormPage) Render() app.UI {
 					app.A().Class("button button-secondary").Href(LoginPath(lang, FormPath(lang, s.ID))).Text(t(lang, "login.identify")),
 				)
 			}),
+			p.conflictPanel(),
+			p.notices(),
 			p.errorSummary(),
 			app.If(p.alert != "", func() app.UI {
 				return app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1).Text(t(lang, p.alert))
@@ -194,7 +219,7 @@ func (p *FormPage) Render() app.UI {
 		app.P().Class("required-note").Text(t(lang, "form.requiredNote")),
 		// A real form (method, names, labels) so that it can be sent before the
 		// WebAssembly has loaded; novalidate because our messages replace the browser's.
-		app.Form().ID("form").Class("form").Method("post").Action(FormPath(lang, s.ID)).
+		app.Form().ID("form").Class("form").Method("post").Action(FormPath(lang, s.ID)).DataSet("service", s.ID).
 			NoValidate(true).OnSubmit(p.submit).Body(
 			stepTitle,
 			app.Div().Class("fields").Body(fields...),
@@ -300,9 +325,8 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 	p.send(ctx)
 }
 
-// identify keeps the form in the tab and goes to identification, which comes back here.
+// identify goes to identification, which comes back here; the device has the draft.
 func (p *FormPage) identify(ctx app.Context) {
-	savePending(p.service.ID, p.doc)
 	ctx.Navigate(LoginPath(p.route.lang, FormPath(p.route.lang, p.service.ID)))
 }
 
@@ -357,7 +381,6 @@ func (p *FormPage) send(ctx app.Context) {
 		return
 	}
 	if user.Authenticated && !user.Registered { // identified, but registration comes first
-		savePending(p.service.ID, p.doc)
 		ctx.Navigate(RegisterPath(p.route.lang, FormPath(p.route.lang, p.service.ID)))
 		return
 	}
@@ -366,15 +389,21 @@ func (p *FormPage) send(ctx app.Context) {
 		p.sendKey = newSendKey()
 	}
 	doc, id, lang, key := p.doc, p.service.ID, p.route.lang, p.sendKey
+	if !online || user.offline {
+		p.queue(ctx)
+		return
+	}
 	ctx.Async(func() {
 		res := postSubmission(id, lang, key, doc)
 		ctx.Dispatch(func(ctx app.Context) {
 			p.sending = false
 			switch {
 			case res.caseNumber != "":
-				dropPending(id)
+				deleteDraft(id)
 				p.sendKey = ""
 				ctx.Navigate(SentPath(lang, id, res.caseNumber))
+			case res.network:
+				p.queue(ctx)
 			case res.needIdentity:
 				p.identify(ctx)
 			case len(res.violations) > 0:
@@ -384,6 +413,28 @@ func (p *FormPage) send(ctx app.Context) {
 				p.setTitle(ctx)
 				p.focusAfterRender("form-alert")
 			}
+		})
+	})
+}
+
+// queue keeps a send that cannot go now in the device's outbox, under its idempotency
+// key, and shows the provisional receipt. The outbox sends it when it can.
+func (p *FormPage) queue(ctx app.Context) {
+	q := queued{ID: p.sendKey, Service: p.service.ID, Lang: p.route.lang, Owner: user.ID, Doc: p.doc, Queued: time.Now()}
+	p.sending = true
+	ctx.Async(func() {
+		ok := putQueued(q)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.sending = false
+			if !ok {
+				p.alert = "form.networkError"
+				p.focusAfterRender("form-alert")
+				return
+			}
+			deleteDraft(q.Service)
+			p.sendKey = ""
+			flushOutbox()
+			ctx.Navigate(QueuedPath(q.Lang, q.Service, q.ID))
 		})
 	})
 }

@@ -99,25 +99,67 @@ func (p *ServicePage) Render() app.UI {
 }
 
 // SentPage confirms a sent form and gives its case number.
+//
+// A send waiting in the device's outbox gets a provisional receipt here instead, which
+// turns into the confirmation when the outbox has sent it.
 type SentPage struct {
 	app.Compo
 	route   route
 	service *schemas.Service
 	number  string
+	queued  *queued
+	ctx     app.Context
 }
 
 func (p *SentPage) OnPreRender(ctx app.Context) { p.load(ctx) }
 func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx) }
+
+func (p *SentPage) OnMount(ctx app.Context) {
+	p.ctx = ctx
+	pageHook = func(event string) {
+		if event == "outbox" {
+			p.ctx.Dispatch(p.findQueued)
+		}
+	}
+}
+
+func (p *SentPage) OnDismount() { pageHook = nil }
 
 func (p *SentPage) load(ctx app.Context) {
 	u := ctx.Page().URL()
 	p.route = parseRoute(u)
 	p.service = registry().Service(p.route.service)
 	p.number = u.Query().Get("case")
-	setPage(ctx, p.route.lang, t(p.route.lang, "confirm.title"))
+	p.setTitle(ctx)
 	if app.IsClient {
+		p.findQueued(ctx)
 		ctx.Defer(func(app.Context) { focus("confirmation") })
 	}
+}
+
+func (p *SentPage) setTitle(ctx app.Context) {
+	title := "confirm.title"
+	if p.number == "" && p.queued != nil {
+		title = "queued.title"
+	}
+	setPage(ctx, p.route.lang, t(p.route.lang, title))
+}
+
+// findQueued looks the send up in the outbox as it is now.
+func (p *SentPage) findQueued(ctx app.Context) {
+	key := ctx.Page().URL().Query().Get("queued")
+	if key == "" {
+		return
+	}
+	for i, q := range outboxItems {
+		if q.ID == key {
+			p.queued = &outboxItems[i]
+			if q.Case != "" {
+				p.number = q.Case
+			}
+		}
+	}
+	p.setTitle(ctx)
 }
 
 func (p *SentPage) Render() app.UI {
@@ -126,6 +168,18 @@ func (p *SentPage) Render() app.UI {
 		return notFound(lang, p.route.url)
 	}
 	var body app.UI = app.P().Text(t(lang, "confirm.noCase"))
+	title, class := t(lang, "confirm.title"), "panel panel-success"
+	if q := p.queued; q != nil && p.number == "" {
+		title, class = t(lang, "queued.title"), "panel panel-info"
+		body = app.Div().Body(
+			app.P().Class("lead").Text(t(lang, "queued.text")),
+			app.Dl().Class("facts").Body(
+				app.Dt().Text(t(lang, "confirm.service")), app.Dd().Text(p.service.Name.In(lang)),
+				app.Dt().Text(t(lang, "queued.saved")), app.Dd().Text(q.Queued.Local().Format("2.1.2006 15.04")),
+				app.Dt().Text(t(lang, "confirm.status")), app.Dd().ID("queued-status").Text(t(lang, "status.QUEUED")),
+			),
+		)
+	}
 	if p.number != "" {
 		// The sentence is translated whole, then the case number is cut out and set in
 		// bold, so that no translator has to split a sentence around it.
@@ -141,8 +195,8 @@ func (p *SentPage) Render() app.UI {
 		)
 	}
 	return shell(lang, p.route.url,
-		app.Div().ID("confirmation").Class("panel panel-success").TabIndex(-1).Role("status").Body(
-			app.H1().Text(t(lang, "confirm.title")),
+		app.Div().ID("confirmation").Class(class).TabIndex(-1).Role("status").Body(
+			app.H1().Text(title),
 			body,
 		),
 		app.P().Body(app.A().Href(CatalogPath(lang)).Text(t(lang, "confirm.back"))),

@@ -36,6 +36,11 @@ func SentPath(lang, id, number string) string {
 	return ServicePath(lang, id) + "/sent?case=" + url.QueryEscape(number)
 }
 
+// QueuedPath is the provisional receipt of a send waiting in the device's outbox.
+func QueuedPath(lang, id, key string) string {
+	return ServicePath(lang, id) + "/sent?queued=" + url.QueryEscape(key)
+}
+
 // route is what a page's URL says.
 type route struct {
 	url     *url.URL

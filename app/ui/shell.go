@@ -42,6 +42,7 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 					userArea(lang, u),
 				),
 			),
+			&NetStatus{Lang: lang},
 			app.If(user.Authenticated, func() app.UI { return &mainMenu{Lang: lang} }),
 		),
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(content...),
@@ -50,6 +51,7 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 				app.H2().Class("footer-title").Text(t(lang, "site.help")),
 				app.P().Text(t(lang, "site.helpLine")),
 				app.P().Text(t(lang, "site.never")),
+				&InstallApp{Lang: lang},
 			),
 		),
 		// Last, so that appearing when the session is known moves nothing before it.

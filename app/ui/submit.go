@@ -15,6 +15,7 @@ type sendResult struct {
 	caseNumber   string
 	violations   []schemas.Violation
 	needIdentity bool
+	network      bool // no answer: the device is offline or the server away
 	problem      string
 }
 
@@ -23,7 +24,7 @@ type sendResult struct {
 func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult {
 	res, err := call(http.MethodPost, "/api/v1/services/"+serviceID+"/submissions", lang, doc, "Idempotency-Key", key)
 	if err != nil {
-		return sendResult{problem: "form.networkError"}
+		return sendResult{network: true, problem: "form.networkError"}
 	}
 	var answer struct {
 		CaseNumber string              `json:"caseNumber"`

@@ -17,11 +17,14 @@ import (
 type signedIn struct {
 	Loaded        bool
 	Authenticated bool   `json:"authenticated"`
+	ID            string `json:"user"`
 	Registered    bool   `json:"registered"`
 	Name          string `json:"name"`
 	CSRF          string `json:"csrf"`
 	Remaining     int    `json:"remainingSeconds"`
 	expires       time.Time
+	// offline: the server could not be asked, and the device remembered who it was.
+	offline bool
 }
 
 // user is the signed-in user, in memory only; a page reload or logout forgets it.
@@ -38,18 +41,30 @@ func loadUser(ctx app.Context, force bool, then func(app.Context)) {
 		return
 	}
 	ctx.Async(func() {
-		var s signedIn
-		res, err := call(http.MethodGet, "/api/v1/session", "", nil)
-		if err == nil {
-			_ = json.Unmarshal(res.body, &s)
-		}
+		s := fetchUser()
 		ctx.Dispatch(func(ctx app.Context) {
-			s.Loaded = true
-			s.expires = time.Now().Add(time.Duration(s.Remaining) * time.Second)
 			user = s
 			then(ctx)
 		})
 	})
+}
+
+// fetchUser asks the server who is signed in. Offline, the device's memory answers
+// instead (without a CSRF token: nothing can be changed until the server is back).
+// It runs off the UI goroutine.
+func fetchUser() signedIn {
+	var s signedIn
+	res, err := call(http.MethodGet, "/api/v1/session", "", nil)
+	switch {
+	case err != nil:
+		s, _ = rememberedUser()
+		s.offline = true
+	case json.Unmarshal(res.body, &s) == nil:
+		rememberUser(s)
+	}
+	s.Loaded = true
+	s.expires = time.Now().Add(time.Duration(s.Remaining) * time.Second)
+	return s
 }
 
 // apiResult is an answer of our API.
@@ -91,8 +106,10 @@ func call(method, path, lang string, body any, headers ...string) (apiResult, er
 	}
 	res, err := httpClient.Do(req)
 	if err != nil {
+		setOnline(false)
 		return apiResult{}, err
 	}
+	setOnline(true)
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
@@ -113,28 +130,3 @@ func RegisterPath(lang, returnTo string) string {
 }
 func HomePath(lang string) string    { return "/" + lang + "/home" }
 func ProfilePath(lang string) string { return "/" + lang + "/profile" }
-
-// pending keeps a form's data in the tab's sessionStorage while the user identifies,
-// or after the session ended, so that nothing typed is lost on the way.
-func savePending(serviceID string, doc map[string]any) {
-	if data, err := json.Marshal(doc); err == nil {
-		app.Window().Get("sessionStorage").Call("setItem", "lomake.pending."+serviceID, string(data))
-	}
-}
-
-func takePending(serviceID string) map[string]any {
-	store := app.Window().Get("sessionStorage")
-	v := store.Call("getItem", "lomake.pending."+serviceID)
-	if v.IsNull() || v.IsUndefined() {
-		return nil
-	}
-	var doc map[string]any
-	if json.Unmarshal([]byte(v.String()), &doc) != nil {
-		return nil
-	}
-	return doc
-}
-
-func dropPending(serviceID string) {
-	app.Window().Get("sessionStorage").Call("removeItem", "lomake.pending."+serviceID)
-}

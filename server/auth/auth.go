@@ -200,6 +200,7 @@ func (h *Handler) current(w http.ResponseWriter, r *http.Request) {
 	}
 	json.NewEncoder(w).Encode(map[string]any{
 		"authenticated":    true,
+		"user":             u.ID, // random, not the identity code: tells the device whose outbox is whose
 		"name":             u.GivenName + " " + u.FamilyName,
 		"registered":       u.Registered,
 		"csrf":             s.CSRF,

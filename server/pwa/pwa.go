@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -32,10 +33,20 @@ type Handler struct {
 	exists func(serviceID string) bool
 }
 
-// New builds the handler from the web files (web.FS). exists tells whether a service id
-// is known, so that an unknown service's page answers 404. env reaches the pages on both
-// sides through app.Getenv.
-func New(files fs.FS, exists func(serviceID string) bool, env map[string]string) (*Handler, error) {
+// workerJS is our service worker; see the file for what it caches and why.
+//
+//go:embed worker.js
+var workerJS string
+
+// New builds the handler from the web files (web.FS). services are the ids of the known
+// services: their pages and schemas are cached for offline use, and an unknown
+// service's page answers 404. env reaches the pages on both sides through app.Getenv.
+func New(files fs.FS, services []string, env map[string]string) (*Handler, error) {
+	known := map[string]bool{}
+	for _, id := range services {
+		known[id] = true
+	}
+	exists := func(id string) bool { return known[id] }
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
@@ -77,6 +88,17 @@ func New(files fs.FS, exists func(serviceID string) bool, env map[string]string)
 	version := hex.EncodeToString(sum.Sum(nil))[:20]
 	h.etag = `"` + version + `"`
 
+	// Installed, the app opens on the catalog; every language's catalog is cached so
+	// that any address has a page to open on offline, and so are the catalog and
+	// schemas of the API.
+	cacheable := []string{"/api/v1/services"}
+	for _, l := range locales.Languages {
+		cacheable = append(cacheable, ui.CatalogPath(l))
+	}
+	for _, id := range services {
+		cacheable = append(cacheable, "/api/v1/services/"+id)
+	}
+
 	ui.Register()
 	lang := locales.Default
 	h.pages = &app.Handler{
@@ -96,11 +118,14 @@ func New(files fs.FS, exists func(serviceID string) bool, env map[string]string)
 			Maskable: "/web/icons/icon-maskable-512.png",
 			SVG:      "/web/icons/icon.svg",
 		},
-		Styles:            []string{"/web/app.css"},
-		RawHeaders:        []string{ui.TextSizeScript},
-		Version:           version,
-		WasmContentLength: strconv.Itoa(meta.Size),
-		Env:               env,
+		Styles:                []string{"/web/app.css"},
+		Scripts:               []string{"/web/lomake.js"},
+		CacheableResources:    cacheable,
+		ServiceWorkerTemplate: workerJS,
+		RawHeaders:            []string{ui.TextSizeScript},
+		Version:               version,
+		WasmContentLength:     strconv.Itoa(meta.Size),
+		Env:                   env,
 	}
 	return h, nil
 }

@@ -41,7 +41,7 @@ func newHandler(t *testing.T) *Handler {
 	t.Helper()
 	// go-app's routes are global: build the handler once per test binary.
 	if handler == nil {
-		h, err := New(files(t, "body{}"), func(id string) bool { return id == "dog-registration" }, nil)
+		h, err := New(files(t, "body{}"), []string{"dog-registration"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestAppScriptKnowsTheRawSizeAndVersion(t *testing.T) {
 	if v := h.Version(); len(v) != 20 || !strings.Contains(js, v) {
 		t.Errorf("version %q is not a content hash used by app.js", v)
 	}
-	other, err := New(files(t, "body{color:red}"), func(string) bool { return true }, nil)
+	other, err := New(files(t, "body{color:red}"), []string{"dog-registration"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

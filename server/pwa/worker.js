@@ -1,0 +1,102 @@
+// Lomake's service worker (go-app's ServiceWorkerTemplate). It keeps the portal usable
+// without a network: the app shell, the client, styles, the catalog and the schemas
+// are cached at install, every page the resident opens is kept for the next time, and
+// any address of the app opens offline (a deep link or a reload included).
+//
+// Never cached: personal data (/api/ answers other than the public catalog and
+// schemas), identification (/auth/, /test-identification) and anything not GET.
+const cacheName = "lomake-{{.Version}}";
+const precache = {{.ResourcesToCache}}.filter((url) => url !== "/");
+const languages = ["fi", "sv", "en"];
+// How long a page may take from the network before the cached copy is shown: on a bus
+// with a bad connection, a slow network is no better than none.
+const pageTimeout = 4000;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(cacheName)
+      .then((cache) => cache.addAll(precache))
+      .then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== cacheName).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  const path = url.pathname;
+  if (path.startsWith("/auth/") || path.startsWith("/test-identification")) {
+    return;
+  }
+  if (path.startsWith("/api/")) {
+    if (/^\/api\/v1\/services(\/[a-z0-9-]+)?$/.test(path)) {
+      event.respondWith(staleWhileRevalidate(event, request));
+    }
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(page(request, url));
+    return;
+  }
+  event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
+});
+
+// page answers from the network and keeps a copy; offline, or when the network is
+// slow, it answers with the kept copy of the address, else the catalog of its
+// language, on which the client then renders the address itself.
+async function page(request, url) {
+  const cache = await caches.open(cacheName);
+  const fromNetwork = fetch(request).then((response) => {
+    if (response.ok && !response.redirected && response.type === "basic") {
+      cache.put(request, response.clone());
+    }
+    return response;
+  });
+  const fallback = async () => {
+    const lang = url.pathname.split("/")[1];
+    return (await cache.match(request, { ignoreSearch: true })) ||
+      (await cache.match("/" + (languages.includes(lang) ? lang : "fi") + "/"));
+  };
+  const slow = new Promise((resolve) => setTimeout(resolve, pageTimeout));
+  try {
+    const first = await Promise.race([fromNetwork, slow]);
+    if (first) {
+      return first;
+    }
+    return (await fallback()) || (await fromNetwork);
+  } catch (err) {
+    const cached = await fallback();
+    if (cached) {
+      return cached;
+    }
+    throw err;
+  }
+}
+
+// staleWhileRevalidate answers public, rarely changing reads from the cache at once and
+// refreshes the copy behind the scenes.
+async function staleWhileRevalidate(event, request) {
+  const cache = await caches.open(cacheName);
+  const cached = await cache.match(request);
+  const refresh = fetch(request).then((response) => {
+    if (response.ok) {
+      cache.put(request, response.clone());
+    }
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(refresh.catch(() => {}));
+    return cached;
+  }
+  return refresh;
+}
