@@ -54,32 +54,63 @@ func (c *testClock) advance(d time.Duration) {
 
 func startServerWithClock(t testing.TB, dataDir string, now func() time.Time) (string, func()) {
 	t.Helper()
+	ts := startTestServer(t, dataDir, "127.0.0.1:0", now)
+	return ts.base, ts.stop
+}
+
+// testServer is a running portal; a test can stop it gracefully, or kill it, and start
+// it again on the same address and data, as after a crash.
+type testServer struct {
+	*Server
+	base  string
+	stop  func()
+	close bool
+}
+
+func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
+	t.Helper()
 	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var ln net.Listener
+	for i := 0; ; i++ { // a restarted server may wait a moment for its old port
+		if ln, err = net.Listen("tcp", addr); err == nil || i == 50 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	stopped := false
-	stop := func() {
-		if stopped {
+	ts := &testServer{Server: srv, base: "http://" + ln.Addr().String()}
+	ts.stop = func() {
+		if ts.close {
 			return
 		}
-		stopped = true
+		ts.close = true
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	}
-	t.Cleanup(stop)
-	return "http://" + ln.Addr().String(), stop
+	t.Cleanup(ts.stop)
+	return ts
 }
 
-func browser(t *testing.T) context.Context {
+// kill stops the server at once, cutting the requests it is answering.
+func (ts *testServer) kill() {
+	if ts.close {
+		return
+	}
+	ts.close = true
+	ts.http.Close()
+	ts.store.Close()
+}
+
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if os.Getenv("LOMAKE_SKIP_BROWSER") == "1" {
 		t.Skip("LOMAKE_SKIP_BROWSER=1")
