@@ -229,3 +229,271 @@ func TestBrowserOffline(t *testing.T) {
 	}
 	res.Body.Close()
 }
+
+// replace sets a field's text as a person would by selecting it and typing over it, and
+// leaves the field.
+func replace(sel, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.focus();
+		el.value = %q; el.dispatchEvent(new Event("input", {bubbles: true}));
+		el.dispatchEvent(new Event("change", {bubbles: true})); el.blur(); })()`, sel, value), nil)
+}
+
+// serverDraft is the server's copy of the resident's dog-registration draft.
+func serverDraft(t testing.TB, client *http.Client, base string) map[string]any {
+	t.Helper()
+	res, err := client.Get(base + "/api/v1/drafts/dog-registration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var d struct {
+		Data struct {
+			Owner map[string]any `json:"owner"`
+		} `json:"data"`
+	}
+	json.NewDecoder(res.Body).Decode(&d)
+	return d.Data.Owner
+}
+
+// waitServerDraft waits until the server's draft has the owner's field at want.
+func waitServerDraft(t testing.TB, client *http.Client, base, field, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := serverDraft(t, client, base)
+		if got[field] == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server's draft has %s = %v, want %q (%v)", field, got[field], want, got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestBrowserDraftOnTwoDevices: one resident edits the same draft in two browsers. A
+// draft started on one continues on the other; when both change it, edits to different
+// fields are combined, and where both changed the same field the resident chooses.
+// Nothing is overwritten silently.
+func TestBrowserDraftOnTwoDevices(t *testing.T) {
+	a := browser(t)
+	base, _ := startServer(t, t.TempDir())
+	cookieA, client := resident(t, base, "010280-952L")
+	cookieB, _ := resident(t, base, "010280-952L")
+	b := browser(t) // another Chromium, with its own profile: another device
+	run := func(ctx context.Context, step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+
+	run(a, "device A starts", withSession(base, cookieA), open(base+dogForm),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery),
+		typeInto("#f-owner-firstName", "Tessa"),
+		typeInto("#f-owner-lastName", "Testilä"),
+	)
+	waitServerDraft(t, client, base, "lastName", "Testilä")
+
+	run(b, "device B continues", withSession(base, cookieB), open(base+dogForm),
+		poll(`document.querySelector("#f-owner-lastName").value === "Testilä"`),
+	)
+
+	// Both change the last name; only B adds a phone number.
+	run(a, "A changes the last name", replace("#f-owner-lastName", "Alpha"))
+	waitServerDraft(t, client, base, "lastName", "Alpha")
+	run(b, "B changes it too, and adds a phone number",
+		replace("#f-owner-lastName", "Beta"),
+		replace("#f-owner-phone", "0401234567"),
+		chromedp.WaitVisible("#conflicts", chromedp.ByQuery),
+	)
+	var panel, lastB, phoneB string
+	run(b, "B is asked",
+		chromedp.Text("#conflicts", &panel, chromedp.ByQuery),
+		chromedp.Value("#f-owner-lastName", &lastB, chromedp.ByQuery),
+		chromedp.Value("#f-owner-phone", &phoneB, chromedp.ByQuery),
+	)
+	if !strings.Contains(panel, "Tämä laite: Beta") || !strings.Contains(panel, "Toinen laite: Alpha") || strings.Contains(panel, "0401234567") {
+		t.Errorf("the conflict panel: %q", panel)
+	}
+	if lastB != "Beta" || phoneB != "0401234567" {
+		t.Errorf("until the choice, B keeps its own answers: %q %q", lastB, phoneB)
+	}
+	if got := serverDraft(t, client, base); got["lastName"] != "Alpha" {
+		t.Errorf("the server's draft changed before the choice: %v", got)
+	}
+	axeViolations(t, b, "draft conflict")
+
+	run(b, "B keeps the other device's last name",
+		chromedp.Click(`label[for="conflict-0-1"]`, chromedp.ByQuery),
+		chromedp.Click("#conflicts-apply", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#conflicts", chromedp.ByQuery),
+		poll(`document.querySelector("#f-owner-lastName").value === "Alpha"`),
+	)
+	waitServerDraft(t, client, base, "phone", "0401234567")
+	if got := serverDraft(t, client, base); got["lastName"] != "Alpha" || got["firstName"] != "Tessa" {
+		t.Errorf("the combined draft: %v", got)
+	}
+
+	// A, opened again, has B's phone number.
+	run(a, "A sees the combined draft", chromedp.Reload(),
+		poll(`document.querySelector("#f-owner-phone").value === "0401234567"`),
+	)
+}
+
+// queueSends puts n valid dog registrations in the device's outbox, as n forms sent
+// offline would, and returns their idempotency keys.
+func queueSends(t testing.TB, ctx context.Context, n int, prefix string) []string {
+	t.Helper()
+	var userID string // as the device remembers it, offline too
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`JSON.parse(localStorage.getItem("lomake.user")).user`, &userID)); err != nil || userID == "" {
+		t.Fatalf("who is signed in: %q %v", userID, err)
+	}
+	var doc map[string]any
+	json.Unmarshal([]byte(benchDog), &doc)
+	var keys []string
+	for i := 0; i < n; i++ {
+		key := fmt.Sprintf("%s-%02d", prefix, i)
+		doc["dog"].(map[string]any)["name"] = fmt.Sprintf("Musti %d", i)
+		data, _ := json.Marshal(map[string]any{"id": key, "service": "dog-registration", "lang": "fi", "owner": userID, "doc": doc, "queued": time.Now()})
+		var ok bool
+		if err := chromedp.Run(ctx, evalAwait(fmt.Sprintf(`lomake.outboxPut(%q, %q)`, key, data), &ok)); err != nil || !ok {
+			t.Fatalf("queueing: %v", err)
+		}
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// outboxEmpty is true in the page once every queued send has its case number.
+const outboxEmpty = `lomake.outboxAll().then(s => JSON.parse(s).every(r => JSON.parse(r.data).case))`
+
+// TestBrowserOutboxSurvivesServerCrash: ten forms wait in the outbox; the network comes
+// back and the server is killed while they are being sent. After its restart every
+// form arrives exactly once.
+func TestBrowserOutboxSurvivesServerCrash(t *testing.T) {
+	ctx := browser(t)
+	dir := t.TempDir()
+	srv := startTestServer(t, dir, "127.0.0.1:0", nil)
+	base := srv.base
+	cookie, _ := resident(t, base, "010280-952L")
+	for i, step := range []chromedp.Action{withSession(base, cookie), open(base + "/fi/"), waitWorker(),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery), connection(false)} {
+		if err := chromedp.Run(ctx, step); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	keys := queueSends(t, ctx, 10, "crash")
+
+	// Back online over a slow line (200 ms a request), so that the server can be
+	// killed in the middle of the ten.
+	slow := chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := network.EmulateNetworkConditionsByRule(false, []*network.Conditions{{URLPattern: "", Latency: 200, DownloadThroughput: -1, UploadThroughput: -1}}).Do(ctx)
+		if err != nil {
+			return err
+		}
+		return network.OverrideNetworkState(false, 200, -1, -1).Do(ctx)
+	})
+	if err := chromedp.Run(ctx, slow); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	sent := 0
+	for {
+		cases, _ := srv.store.CasesByService("dog-registration")
+		if sent = len(cases); sent >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d sent after reconnecting", len(cases))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	srv.kill()
+	t.Logf("killed the server with %d of %d sent", sent, len(keys))
+	cases := 0
+	time.Sleep(time.Second)
+	srv = startTestServer(t, dir, strings.TrimPrefix(base, "http://"), nil)
+	if err := chromedp.Run(ctx, chromedp.Poll(outboxEmpty, nil, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("the outbox did not empty after the restart: %v", err)
+	}
+	stored, _ := srv.store.CasesByService("dog-registration")
+	cases = len(stored)
+	numbers := map[string]bool{}
+	for _, q := range deviceOutbox(t, ctx) {
+		numbers[q["case"].(string)] = true
+	}
+	if cases != len(keys) || len(numbers) != len(keys) {
+		t.Errorf("%d sends made %d cases and %d distinct numbers on the device, want %d", len(keys), cases, len(numbers), len(keys))
+	}
+	for _, c := range stored {
+		if !numbers[c.Number] {
+			t.Errorf("case %s is not on the device", c.Number)
+		}
+	}
+}
+
+// BenchmarkBrowserOutbox measures the time from reconnecting to an empty outbox with
+// ten sends queued, in Chromium against a real server on loopback.
+func BenchmarkBrowserOutbox(b *testing.B) {
+	ctx := browser(b)
+	base, _ := startServer(b, b.TempDir())
+	cookie, _ := resident(b, base, "010280-952L")
+	if err := chromedp.Run(ctx, withSession(base, cookie), open(base+"/fi/"), waitWorker(),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery)); err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		if err := chromedp.Run(ctx, connection(false)); err != nil {
+			b.Fatal(err)
+		}
+		queueSends(b, ctx, 10, fmt.Sprintf("bench%d", i))
+		start := time.Now()
+		if err := chromedp.Run(ctx, connection(true), chromedp.Poll(outboxEmpty, nil,
+			chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/10-sends")
+}
+
+// BenchmarkBrowserKeystroke measures the time from a keystroke in a form field (its
+// input event) to the draft holding it in IndexedDB, read back from IndexedDB itself.
+func BenchmarkBrowserKeystroke(b *testing.B) {
+	ctx := browser(b)
+	base, _ := startServer(b, b.TempDir())
+	if err := chromedp.Run(ctx, open(base+dogForm), chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery)); err != nil {
+		b.Fatal(err)
+	}
+	const measure = `new Promise(resolve => {
+		const el = document.querySelector("#f-owner-firstName");
+		const want = el.value + "x";
+		const start = performance.now();
+		el.value = want;
+		el.dispatchEvent(new InputEvent("input", {bubbles: true, data: "x"}));
+		const check = () => {
+			const open = indexedDB.open("lomake");
+			open.onsuccess = () => {
+				const get = open.result.transaction("drafts").objectStore("drafts").get("dog-registration");
+				get.onsuccess = () => {
+					open.result.close();
+					const r = get.result;
+					if (r && r.typed && r.typed["/owner/firstName"] === want) resolve(performance.now() - start);
+					else setTimeout(check, 2);
+				};
+			};
+		};
+		check();
+	})`
+	var total float64
+	for i := 0; i < b.N; i++ {
+		var ms float64
+		if err := chromedp.Run(ctx, evalAwait(measure, &ms)); err != nil {
+			b.Fatal(err)
+		}
+		total += ms
+	}
+	b.ReportMetric(total/float64(b.N), "ms/keystroke")
+}

@@ -17,7 +17,7 @@ type CatalogPage struct {
 }
 
 func (p *CatalogPage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *CatalogPage) OnNav(ctx app.Context)       { p.load(ctx) }
+func (p *CatalogPage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) }
 
 func (p *CatalogPage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
@@ -59,7 +59,7 @@ type ServicePage struct {
 }
 
 func (p *ServicePage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *ServicePage) OnNav(ctx app.Context)       { p.load(ctx) }
+func (p *ServicePage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) }
 
 func (p *ServicePage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
@@ -112,7 +112,7 @@ type SentPage struct {
 }
 
 func (p *SentPage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx) }
+func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) }
 
 func (p *SentPage) OnMount(ctx app.Context) {
 	p.ctx = ctx

@@ -49,6 +49,9 @@ func loadUser(ctx app.Context, force bool, then func(app.Context)) {
 	})
 }
 
+// showUser learns who is signed in so that the page's top bar shows them.
+func showUser(ctx app.Context) { loadUser(ctx, false, func(app.Context) {}) }
+
 // fetchUser asks the server who is signed in. Offline, the device's memory answers
 // instead (without a CSRF token: nothing can be changed until the server is back).
 // It runs off the UI goroutine.
