@@ -58,6 +58,9 @@ func startServerWithClock(t testing.TB, dataDir string, now func() time.Time) (s
 	return ts.base, ts.stop
 }
 
+// release is the deploy the next test server says it is (Config.Release).
+var release string
+
 // testServer is a running portal; a test can stop it gracefully, or kill it, and start
 // it again on the same address and data, as after a crash.
 type testServer struct {
@@ -69,7 +72,7 @@ type testServer struct {
 
 func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin"})
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +296,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 		chromedp.Click(`#continue`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#pconsent`, chromedp.ByQuery), // first login: registration
 		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery), // the top bar has grown its menu
 	)
 	axeViolations(t, ctx, "registration")
 	run("register",
@@ -509,15 +513,26 @@ func TestBrowserIdleTimeout(t *testing.T) {
 		chromedp.Click("#continue", chromedp.ByQuery),
 		chromedp.WaitVisible("#pconsent", chromedp.ByQuery),
 		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		// The top bar grows a menu once the client knows who is signed in: wait for it,
+		// as a person would, before clicking what it moves.
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery),
 		chromedp.Click("#pconsent", chromedp.ByQuery),
 		typeInto("#pphone", "040 123 4567"),
 		chromedp.Click("#pchannel-sms", chromedp.ByQuery),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("h1").textContent.startsWith("Welcome")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(`document.querySelector("h1").textContent.startsWith("Welcome, ")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 	)
+	// Every signed-in request counts as activity: let the home page's own finish before
+	// the clock moves, or it extends the session past the warning.
+	var state string
+	if err := chromedp.Run(ctx, chromedp.Poll(`document.querySelector('#drafts[aria-busy="false"]') !== null`, nil, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		chromedp.Run(ctx, chromedp.Evaluate(`location.href + " " + document.querySelector("main").innerHTML.slice(0, 600)`, &state))
+		t.Fatalf("home page: %v %s", err, state)
+	}
 
 	clock.advance(2*time.Hour - 4*time.Minute)
-	run("the warning", open(base+"/en/home"), chromedp.WaitVisible("#idle-dialog", chromedp.ByQuery), waitFocus("idle-continue"))
+	run("home", open(base+"/en/home"))
+	run("the warning", chromedp.WaitVisible("#idle-dialog", chromedp.ByQuery), waitFocus("idle-continue"))
 	var role string
 	run("dialog role", chromedp.AttributeValue("#idle-dialog", "role", &role, nil, chromedp.ByQuery))
 	if role != "alertdialog" {

@@ -497,3 +497,51 @@ func BenchmarkBrowserKeystroke(b *testing.B) {
 	}
 	b.ReportMetric(total/float64(b.N), "ms/keystroke")
 }
+
+// TestBrowserUpdate: a new release reaches an installed app. When the network comes
+// back, the app looks for a new version, says one is available and reloads into it.
+func TestBrowserUpdate(t *testing.T) {
+	ctx := browser(t)
+	dir := t.TempDir()
+	release = "1"
+	defer func() { release = "" }()
+	srv := startTestServer(t, dir, "127.0.0.1:0", nil)
+	run := func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	var before []string
+	// Installed on the first visit; opened again later, from the installed version.
+	run("installed", open(srv.base+"/sv/"), waitWorker(), open(srv.base+"/sv/"), evalAwait(`caches.keys()`, &before))
+	if len(before) != 1 {
+		t.Fatalf("caches %v", before)
+	}
+	var prompt string
+	run("no prompt yet", chromedp.Text("#net-status", &prompt, chromedp.ByQuery))
+	if prompt != "" {
+		t.Errorf("status before any update: %q", prompt)
+	}
+
+	// A new release is deployed while the phone is offline.
+	run("offline", connection(false))
+	srv.stop()
+	release = "2"
+	srv = startTestServer(t, dir, strings.TrimPrefix(srv.base, "http://"), nil)
+	run("back online", connection(true), chromedp.WaitVisible("#net-status button", chromedp.ByQuery),
+		chromedp.Text("#net-status", &prompt, chromedp.ByQuery))
+	if !strings.Contains(prompt, "En ny version finns.") || !strings.Contains(prompt, "Ladda om") {
+		t.Errorf("update prompt: %q", prompt)
+	}
+	axeViolations(t, ctx, "update prompt")
+
+	var after []string
+	run("reload", chromedp.Click("#net-status button", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#net-status button", chromedp.ByQuery),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		evalAwait(`caches.keys()`, &after))
+	if len(after) != 1 || after[0] == before[0] {
+		t.Errorf("caches before %v, after the update %v", before, after)
+	}
+}

@@ -39,6 +39,9 @@ type Config struct {
 	OIDC *identity.OIDCConfig
 	// AdminToken turns on the admin API (announcements) for bearers of this token.
 	AdminToken string
+	// Release names this deploy. It is part of the app's version, so that installed apps
+	// update to a new release even when none of their files changed.
+	Release string
 }
 
 // ErrTestIdentificationInProduction stops a production server that would let anyone
@@ -72,6 +75,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	env := map[string]string{}
+	if cfg.Release != "" {
+		env[pwa.ReleaseEnv] = cfg.Release
+	}
 	if cfg.TestIdentification {
 		env[ui.TestIdentificationEnv] = "1"
 	}

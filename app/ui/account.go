@@ -371,6 +371,7 @@ type HomePage struct {
 	route         route
 	announcements []string
 	drafts        []draftItem
+	draftsLoaded  bool
 }
 
 // draftItem is a form the user has started and not sent, as the server lists it.
@@ -415,7 +416,7 @@ func (p *HomePage) OnNav(ctx app.Context) {
 			if res, err := call(http.MethodGet, "/api/v1/drafts", lang, nil); err == nil && res.status == http.StatusOK {
 				_ = json.Unmarshal(res.body, &answer)
 			}
-			ctx.Dispatch(func(app.Context) { p.drafts = answer.Drafts })
+			ctx.Dispatch(func(app.Context) { p.drafts, p.draftsLoaded = answer.Drafts, true })
 		})
 	})
 }
@@ -583,8 +584,9 @@ func logoutForm(lang, buttonID string) app.UI {
 // draftList is the folder's "Drafts": forms started here or on another device.
 func (p *HomePage) draftList() app.UI {
 	lang := p.route.lang
+	busy := boolString(!p.draftsLoaded)
 	if len(p.drafts) == 0 {
-		return app.Ul().ID("drafts").Class("links").Body(app.Li().Text(t(lang, "home.noDrafts")))
+		return app.Ul().ID("drafts").Class("links").Aria("busy", busy).Body(app.Li().Text(t(lang, "home.noDrafts")))
 	}
 	items := make([]app.UI, len(p.drafts))
 	for i, d := range p.drafts {
@@ -593,5 +595,5 @@ func (p *HomePage) draftList() app.UI {
 			app.Text(" – "+tf(lang, "home.draftSaved", map[string]any{"Time": d.UpdatedAt.Local().Format("2.1.2006 15.04")})),
 		)
 	}
-	return app.Ul().ID("drafts").Class("links").Body(items...)
+	return app.Ul().ID("drafts").Class("links").Aria("busy", busy).Body(items...)
 }

@@ -84,7 +84,7 @@ type NetStatus struct {
 
 func (c *NetStatus) OnMount(ctx app.Context) {
 	c.ctx, status = ctx, c
-	updateReady = updateReady || ctx.AppUpdateAvailable()
+	updateReady = updateReady || ctx.AppUpdateAvailable() && updatable()
 	watchDevice()
 }
 
@@ -94,7 +94,11 @@ func (c *NetStatus) OnDismount() {
 	}
 }
 
-func (c *NetStatus) OnAppUpdate(ctx app.Context) { updateReady = true }
+// OnAppUpdate: go-app reports the first install as an update too (the worker claims
+// the page as it activates); only a page that an installed version served can update.
+func (c *NetStatus) OnAppUpdate(ctx app.Context) { updateReady = updatable() }
+
+func updatable() bool { return app.Window().Get("lomake").Get("updatable").Bool() }
 
 func (c *NetStatus) Render() app.UI {
 	lang := c.Lang

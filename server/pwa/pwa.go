@@ -33,6 +33,9 @@ type Handler struct {
 	exists func(serviceID string) bool
 }
 
+// ReleaseEnv names the deploy (Config.Release); it is part of the version.
+const ReleaseEnv = "LOMAKE_RELEASE"
+
 // workerJS is our service worker; see the file for what it caches and why.
 //
 //go:embed worker.js
@@ -74,6 +77,7 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 	// same files keeps the installed app, and any change updates it.
 	sum := sha256.New()
 	sum.Write([]byte(meta.SHA256))
+	sum.Write([]byte(env[ReleaseEnv]))
 	if err := fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -180,3 +180,45 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+func TestManifestMakesAnInstallableApp(t *testing.T) {
+	h := newHandler(t)
+	var m struct {
+		Name, ShortName, StartURL, Display, ThemeColor string
+		Icons                                          []struct{ Src, Sizes, Purpose string }
+	}
+	res := get(h, "/manifest.webmanifest")
+	body := strings.NewReplacer(`"short_name"`, `"ShortName"`, `"start_url"`, `"StartURL"`, `"theme_color"`, `"ThemeColor"`).Replace(res.Body.String())
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Name == "" || m.ShortName == "" || m.StartURL != "/" || m.Display != "standalone" || m.ThemeColor == "" {
+		t.Errorf("manifest: %+v", m)
+	}
+	sizes := map[string]bool{}
+	for _, i := range m.Icons {
+		sizes[i.Sizes+" "+i.Purpose] = true
+	}
+	for _, want := range []string{"192x192 ", "512x512 ", "512x512 maskable"} {
+		if !sizes[want] {
+			t.Errorf("no %q icon in %v", want, m.Icons)
+		}
+	}
+}
+
+func TestWorkerCachesTheAppForOffline(t *testing.T) {
+	h := newHandler(t)
+	js := get(h, "/app-worker.js").Body.String()
+	if !strings.Contains(js, `"lomake-`+h.Version()+`"`) {
+		t.Error("the worker's cache is not named after the version: an update would not replace it")
+	}
+	for _, want := range []string{`"/fi/"`, `"/sv/"`, `"/en/"`, `"/web/app.wasm"`, `"/web/lomake.js"`, `"/web/app.css"`,
+		`"/api/v1/services"`, `"/api/v1/services/dog-registration"`, `"/manifest.webmanifest"`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("the worker does not precache %s", want)
+		}
+	}
+	if !strings.Contains(js, `path.startsWith("/auth/")`) {
+		t.Error("the worker does not leave identification alone")
+	}
+}

@@ -104,6 +104,10 @@
   }, true);
 
   window.lomake = {
+    // updatable: the page came from an installed version, so a service worker that
+    // activates later is a new version, not the first install.
+    updatable: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
+
     flushTyped: function () { return done(flush()); },
 
     // Drafts: {service, data: the client's JSON, typed: {pointer: text}, savedAt}.

@@ -7,6 +7,7 @@
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URL, OIDC_SCOPES,
 //	OIDC_IDENTITY_CLAIM         identification through an OpenID provider
 //	LOMAKE_ADMIN_TOKEN          bearer token of the admin API (announcements); unset: no admin API
+//	LOMAKE_RELEASE              a name for this deploy: a new one makes installed apps update
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 		Production:         envBool("LOMAKE_PRODUCTION"),
 		TestIdentification: envBool("LOMAKE_TEST_IDENTIFICATION"),
 		AdminToken:         os.Getenv("LOMAKE_ADMIN_TOKEN"),
+		Release:            os.Getenv("LOMAKE_RELEASE"),
 	}
 	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
 		cfg.OIDC = &oidc
