@@ -477,8 +477,11 @@ func TestBrowserDogRegistration(t *testing.T) {
 		t.Errorf("another resident reading the case: %d, want 404", status)
 	}
 
-	// Logging out returns to the front page with a confirmation, signed out.
-	var bye, authed string
+	// Logging out returns to the front page with a confirmation, signed out, and takes
+	// this user's drafts off the device (a shared computer).
+	var bye, authed, left string
+	run("a draft on the device", chromedp.Evaluate(`lomake.draftPut("resident-parking-permit", '{"doc": {"plate": "ABC-123"}}')`, nil,
+		func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }))
 	run("log out",
 		chromedp.Click("#logout", chromedp.ByQuery),
 		chromedp.WaitVisible("#logged-out", chromedp.ByQuery),
@@ -487,8 +490,13 @@ func TestBrowserDogRegistration(t *testing.T) {
 		chromedp.Evaluate(`fetch("/api/v1/session").then(r => r.json()).then(s => String(s.authenticated))`, &authed,
 			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
 	)
-	if !strings.HasPrefix(bye, "Olet kirjautunut ulos.") || authed != "false" {
+	if !strings.HasPrefix(bye, "Olet kirjautunut ulos.") || !strings.Contains(bye, "poistettiin tältä laitteelta") || authed != "false" {
 		t.Errorf("after logout: %q, authenticated %s", bye, authed)
+	}
+	run("drafts gone", chromedp.Evaluate(`lomake.draftGet("resident-parking-permit")`, &left,
+		func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if left != "" {
+		t.Errorf("after logout the device still has a draft: %s", left)
 	}
 }
 

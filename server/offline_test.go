@@ -545,3 +545,33 @@ func TestBrowserUpdate(t *testing.T) {
 		t.Errorf("caches before %v, after the update %v", before, after)
 	}
 }
+
+// TestBrowserRefusedSend: a form queued offline that the server refuses (here, the
+// dog's name is missing, as after a schema change) comes back as a draft, and opening
+// the form shows what to fix.
+func TestBrowserRefusedSend(t *testing.T) {
+	ctx := browser(t)
+	base, _ := startServer(t, t.TempDir())
+	cookie, _ := resident(t, base, "010280-952L")
+	run := func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	run("signed in", withSession(base, cookie), open(base+"/fi/"), chromedp.WaitVisible(".user-name", chromedp.ByQuery), connection(false))
+	var userID string
+	run("user", chromedp.Evaluate(`JSON.parse(localStorage.getItem("lomake.user")).user`, &userID))
+	var doc map[string]any
+	json.Unmarshal([]byte(benchDog), &doc)
+	delete(doc["dog"].(map[string]any), "name")
+	data, _ := json.Marshal(map[string]any{"id": "refused-1", "service": "dog-registration", "lang": "fi", "owner": userID, "doc": doc, "queued": time.Now()})
+	run("queued", evalAwait(fmt.Sprintf(`lomake.outboxPut("refused-1", %q)`, data), nil))
+	run("online", connection(true), poll(`lomake.outboxAll().then(s => JSON.parse(s).length === 0)`))
+	run("open the form", open(base+dogForm), chromedp.WaitVisible("#error-summary", chromedp.ByQuery))
+	var summary, owner string
+	run("errors", chromedp.Text("#error-summary", &summary, chromedp.ByQuery), chromedp.Value("#f-owner-firstName", &owner, chromedp.ByQuery))
+	if !strings.Contains(summary, "koiran nimi") || owner != "Tessa" {
+		t.Errorf("the refused form: summary %q, owner %q", summary, owner)
+	}
+}
