@@ -575,3 +575,54 @@ func TestBrowserRefusedSend(t *testing.T) {
 		t.Errorf("the refused form: summary %q, owner %q", summary, owner)
 	}
 }
+
+// TestBrowserOutboxAfterSessionEnded: the session ends while a form waits in the
+// outbox. Back online, the app asks the resident to identify again, and then sends.
+func TestBrowserOutboxAfterSessionEnded(t *testing.T) {
+	ctx := browser(t)
+	srv := startTestServer(t, t.TempDir(), "127.0.0.1:0", nil)
+	base := srv.base
+	cookie, client := resident(t, base, "010280-952L")
+	run := func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	run("signed in", withSession(base, cookie), open(base+"/fi/"), chromedp.WaitVisible(".user-name", chromedp.ByQuery), connection(false))
+	queueSends(t, ctx, 1, "expired")
+
+	// The session ends on the server (here: logged out from elsewhere).
+	res, _ := client.Get(base + "/api/v1/session")
+	var s struct{ CSRF string }
+	json.NewDecoder(res.Body).Decode(&s)
+	res.Body.Close()
+	if res, err := client.PostForm(base+"/auth/logout", url.Values{"csrf": {s.CSRF}}); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+
+	var strip string
+	run("back online", connection(true), chromedp.WaitVisible(`#net-status a[href^="/fi/login"]`, chromedp.ByQuery),
+		chromedp.Text("#net-status", &strip, chromedp.ByQuery))
+	if !strings.Contains(strip, "Lähetystä odottavia lomakkeita: 1") || !strings.Contains(strip, "Tunnistaudu uudelleen") {
+		t.Errorf("status with an ended session: %q", strip)
+	}
+	run("identify again",
+		chromedp.Click(`#net-status a[href^="/fi/login"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
+		chromedp.Click(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="bank"]`, chromedp.ByQuery),
+		chromedp.Click(`button[value="bank"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#id0`, chromedp.ByQuery),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#continue`, chromedp.ByQuery),
+		chromedp.Click(`#continue`, chromedp.ByQuery),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery),
+		poll(outboxEmpty),
+	)
+	if cases, _ := srv.store.CasesByService("dog-registration"); len(cases) != 1 {
+		t.Errorf("after identifying again: %d cases, want 1", len(cases))
+	}
+}
