@@ -67,6 +67,16 @@ func connection(up bool) chromedp.Action {
 	})
 }
 
+// steps runs a named step of a browser test in ctx and stops the test if it fails.
+func steps(t testing.TB, ctx context.Context) func(string, ...chromedp.Action) {
+	return func(step string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
 // evalAwait evaluates a script that returns a promise and waits for its value.
 func evalAwait(script string, out any) chromedp.Action {
 	return chromedp.Evaluate(script, out, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
@@ -112,12 +122,7 @@ func TestBrowserOffline(t *testing.T) {
 	srv := startTestServer(t, dir, "127.0.0.1:0", nil)
 	base := srv.base
 	cookie, client := resident(t, base, "010280-952L")
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	run := steps(t, ctx)
 
 	run("open the form",
 		withSession(base, cookie),
@@ -506,12 +511,7 @@ func TestBrowserUpdate(t *testing.T) {
 	release = "1"
 	defer func() { release = "" }()
 	srv := startTestServer(t, dir, "127.0.0.1:0", nil)
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	run := steps(t, ctx)
 	var before []string
 	// Installed on the first visit; opened again later, from the installed version.
 	run("installed", open(srv.base+"/sv/"), waitWorker(), open(srv.base+"/sv/"), evalAwait(`caches.keys()`, &before))
@@ -553,12 +553,7 @@ func TestBrowserRefusedSend(t *testing.T) {
 	ctx := browser(t)
 	base, _ := startServer(t, t.TempDir())
 	cookie, _ := resident(t, base, "010280-952L")
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	run := steps(t, ctx)
 	run("signed in", withSession(base, cookie), open(base+"/fi/"), chromedp.WaitVisible(".user-name", chromedp.ByQuery), connection(false))
 	var userID string
 	run("user", chromedp.Evaluate(`JSON.parse(localStorage.getItem("lomake.user")).user`, &userID))
@@ -583,12 +578,7 @@ func TestBrowserOutboxAfterSessionEnded(t *testing.T) {
 	srv := startTestServer(t, t.TempDir(), "127.0.0.1:0", nil)
 	base := srv.base
 	cookie, client := resident(t, base, "010280-952L")
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
+	run := steps(t, ctx)
 	run("signed in", withSession(base, cookie), open(base+"/fi/"), chromedp.WaitVisible(".user-name", chromedp.ByQuery), connection(false))
 	queueSends(t, ctx, 1, "expired")
 
