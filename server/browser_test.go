@@ -65,9 +65,9 @@ var release string
 // it again on the same address and data, as after a crash.
 type testServer struct {
 	*Server
-	base  string
-	stop  func()
-	close bool
+	base    string
+	stop    func()
+	stopped bool
 }
 
 func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
@@ -89,10 +89,10 @@ func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *
 	go srv.Serve(ln)
 	ts := &testServer{Server: srv, base: "http://" + ln.Addr().String()}
 	ts.stop = func() {
-		if ts.close {
+		if ts.stopped {
 			return
 		}
-		ts.close = true
+		ts.stopped = true
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
@@ -105,10 +105,10 @@ func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *
 
 // kill stops the server at once, cutting the requests it is answering.
 func (ts *testServer) kill() {
-	if ts.close {
+	if ts.stopped {
 		return
 	}
-	ts.close = true
+	ts.stopped = true
 	ts.http.Close()
 	ts.store.Close()
 }

@@ -79,12 +79,7 @@ func readDraft(s *schemas.Service, then func(*localDraft)) {
 			d.Schema = s.Version
 		}
 		for ptr, text := range rec.Typed {
-			if n := s.Form.Lookup(ptr); n != nil {
-				v := parseValue(n, text)
-				if widget(n) == "checkbox" {
-					v = text == "true"
-				}
-				setAt(d.Doc, schemas.Segments(ptr), v)
+			if n := s.Form.Lookup(ptr); n != nil && setIfChanged(d.Doc, ptr, controlValue(n, text)) {
 				d.Dirty = true
 			}
 		}

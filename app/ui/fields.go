@@ -419,18 +419,38 @@ func (p *FormPage) value(ptr string) string {
 // leaves a changed field, never on every keystroke.
 func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		src := ctx.JSSrc()
-		var v any
-		if widget(n) == "checkbox" {
-			v = src.Get("checked").Bool()
-		} else {
-			v = parseValue(n, src.Get("value").String())
-		}
-		setAt(p.doc, schemas.Segments(ptr), v)
+		setAt(p.doc, schemas.Segments(ptr), controlValue(n, controlText(ctx.JSSrc())))
 		p.check(ptr)
 		p.saved(ctx)
 		activity(ctx)
 	}
+}
+
+// controlText is what a form control holds, as web/static/lomake.js notes it too: a
+// checkbox's is "true" or "false".
+func controlText(el app.Value) string {
+	if el.Get("type").String() == "checkbox" {
+		return strconv.FormatBool(el.Get("checked").Bool())
+	}
+	return el.Get("value").String()
+}
+
+// controlValue turns a control's text into the document's value.
+func controlValue(n *schemas.Node, text string) any {
+	if widget(n) == "checkbox" {
+		return text == "true"
+	}
+	return parseValue(n, text)
+}
+
+// setIfChanged sets the value at ptr and reports whether that changed the document.
+func setIfChanged(doc map[string]any, ptr string, v any) bool {
+	segs := schemas.Segments(ptr)
+	if fmt.Sprint(getAt(doc, segs)) == fmt.Sprint(v) {
+		return false
+	}
+	setAt(doc, segs, v)
+	return true
 }
 
 // parseValue turns a control's text into the document's value. Text that is not a valid

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -121,12 +120,7 @@ func (p *FormPage) readControls() bool {
 		if name == "" || node == nil || typ == "submit" || typ == "button" || (typ == "radio" && !el.Get("checked").Bool()) {
 			continue
 		}
-		var v any = el.Get("checked").Bool()
-		if typ != "checkbox" {
-			v = parseValue(node, el.Get("value").String())
-		}
-		if fmt.Sprint(getAt(p.doc, schemas.Segments(name))) != fmt.Sprint(v) {
-			setAt(p.doc, schemas.Segments(name), v)
+		if setIfChanged(p.doc, name, controlValue(node, controlText(el))) {
 			changed = true
 		}
 	}

@@ -85,7 +85,6 @@
   }
 
   document.addEventListener("input", note, true);
-  document.addEventListener("change", note, true);
   // A tab put away or closed mid-wait writes at once.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && timer) flush();
