@@ -7,7 +7,6 @@ package schemas
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -288,6 +287,3 @@ func (s *Service) PageOf(pointer string) int {
 	}
 	return 0
 }
-
-// ErrInvalidJSON is returned when a document is not JSON at all.
-var ErrInvalidJSON = errors.New("schemas: document is not valid JSON")

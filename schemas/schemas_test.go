@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -177,7 +178,7 @@ func TestEmptyListItemIsMissingNotWrongType(t *testing.T) {
 
 func TestValidateJSON(t *testing.T) {
 	s := builtinService(t, "dog-registration")
-	if _, err := s.ValidateJSON([]byte(`{"owner": `)); err != ErrInvalidJSON {
+	if _, err := s.ValidateJSON([]byte(`{"owner": `)); !errors.Is(err, ErrInvalidJSON) {
 		t.Errorf("malformed JSON: err = %v, want ErrInvalidJSON", err)
 	}
 	vs, err := s.ValidateJSON([]byte(`[1, 2]`))

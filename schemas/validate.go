@@ -1,7 +1,8 @@
 package schemas
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -45,10 +46,14 @@ var codes = map[string]string{
 // rank decides which problem a field shows when it has several: the most basic first.
 var rank = map[string]int{"required": 0, "type": 1, "enum": 2, "additionalProperties": 3}
 
+// ErrValidatorFailed reports that the validator itself failed on a document (a bug in
+// gojsonschema met an input it did not expect). The document is refused, not stored.
+var ErrValidatorFailed = errors.New("schemas: the validator failed on this document")
+
 // Validate checks a decoded document (maps, slices, strings, float64, bool) against the
 // service's schema. It returns nil for a valid document.
 func (s *Service) Validate(doc any) []Violation {
-	res, err := s.compiled.Validate(gojsonschema.NewGoLoader(doc))
+	res, err := s.run(gojsonschema.NewGoLoader(doc))
 	if err != nil {
 		// Only a document that cannot be encoded gets here; report it on the root.
 		return []Violation{{Pointer: "", Code: "type"}}
@@ -56,16 +61,47 @@ func (s *Service) Validate(doc any) []Violation {
 	return s.violations(res)
 }
 
-// ValidateJSON checks a JSON document. It returns ErrInvalidJSON for malformed input.
+// ValidateJSON checks a JSON document. A document that CheckJSON refuses gives an error
+// that wraps ErrInvalidJSON (a *JSONError says why); a validator failure gives
+// ErrValidatorFailed.
 func (s *Service) ValidateJSON(data []byte) ([]Violation, error) {
-	if !json.Valid(data) {
-		return nil, ErrInvalidJSON
+	if err := CheckJSON(data); err != nil {
+		return nil, err
 	}
-	res, err := s.compiled.Validate(gojsonschema.NewBytesLoader(data))
+	res, err := s.run(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		return nil, err
+	}
+	return s.violations(res), nil
+}
+
+// ValidateJSONContext is ValidateJSON for a request: it does not start when ctx is
+// done, and reports ctx's error if ctx ended while it ran, so that nobody acts on a
+// verdict the asker no longer waits for. CheckJSON bounds the work of one document.
+func (s *Service) ValidateJSONContext(ctx context.Context, data []byte) ([]Violation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	vs, err := s.ValidateJSON(data)
+	if cerr := ctx.Err(); cerr != nil && err == nil {
+		return nil, cerr
+	}
+	return vs, err
+}
+
+// run validates, turning a panic inside gojsonschema into ErrValidatorFailed: a hostile
+// document must cost a refusal, not the request.
+func (s *Service) run(doc gojsonschema.JSONLoader) (res *gojsonschema.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("%w: %v", ErrValidatorFailed, p)
+		}
+	}()
+	res, err = s.compiled.Validate(doc)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: validating: %w", err)
 	}
-	return s.violations(res), nil
+	return res, nil
 }
 
 func (s *Service) violations(res *gojsonschema.Result) []Violation {

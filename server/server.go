@@ -3,24 +3,24 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
-	_ "time/tzdata" // case dates are in Helsinki time whatever the host has
 
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
 	"github.com/lomake/lomake/server/auth"
+	"github.com/lomake/lomake/server/cases"
 	"github.com/lomake/lomake/server/identity"
+	"github.com/lomake/lomake/server/jobs"
 	"github.com/lomake/lomake/server/pwa"
+	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/session"
+	"github.com/lomake/lomake/server/site"
 	"github.com/lomake/lomake/server/store"
 	"github.com/lomake/lomake/web"
 )
@@ -42,17 +42,55 @@ type Config struct {
 	// Release names this deploy. It is part of the app's version, so that installed apps
 	// update to a new release even when none of their files changed.
 	Release string
+	// PublicURL is the address residents use (https://asiointi.example.fi): the
+	// portal's origin for cross-site checks, Secure cookies and HSTS, and page links.
+	PublicURL string
+	// TrustedProxies are the addresses or CIDR ranges of proxies whose X-Forwarded-For
+	// and X-Forwarded-Proto are believed.
+	TrustedProxies string
+	// CookieKey signs cookies (at least 32 bytes); empty: a key made once and kept in
+	// the store.
+	CookieKey []byte
+	// Limits are the per-user rate limits; nil: api.DefaultLimits.
+	Limits *api.Limits
 }
 
 // ErrTestIdentificationInProduction stops a production server that would let anyone
 // sign in as anyone.
 var ErrTestIdentificationInProduction = errors.New("server: refusing to start: the test identification service is on (LOMAKE_TEST_IDENTIFICATION) in production (LOMAKE_PRODUCTION)")
 
+// ErrTestIdentificationOnNetwork stops a server that would let anyone on a network sign
+// in as anyone.
+var ErrTestIdentificationOnNetwork = errors.New("server: refusing to listen beyond this machine with the test identification service on: anyone could sign in as anyone (set LOMAKE_ALLOW_TEST_IDENTIFICATION_ON_NETWORK=1 for a closed test network, or LISTEN_ADDR=127.0.0.1:PORT)")
+
+// CheckListen refuses a listening address beyond loopback while the test identification
+// service is on, unless allowed in so many words.
+func CheckListen(addr string, testIdentification, allowOnNetwork bool) error {
+	if testIdentification && !Loopback(addr) && !allowOnNetwork {
+		return fmt.Errorf("%w: %s", ErrTestIdentificationOnNetwork, addr)
+	}
+	return nil
+}
+
+// Loopback reports whether addr (host:port) listens on this machine only.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Server is a running portal.
 type Server struct {
 	Services *schemas.Registry
+	Router   *router.Router
 	store    *store.Store
-	handler  http.Handler
+	jobs     *jobs.Runner
 	http     *http.Server
 	log      *slog.Logger
 }
@@ -74,6 +112,19 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv, err := build(cfg, log, services, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.Store) (*Server, error) {
+	where, err := site.New(cfg.PublicURL, cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	env := map[string]string{}
 	if cfg.Release != "" {
 		env[pwa.ReleaseEnv] = cfg.Release
@@ -81,40 +132,77 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TestIdentification {
 		env[ui.TestIdentificationEnv] = "1"
 	}
+	if cfg.PublicURL != "" {
+		env[pwa.PublicURLEnv] = where.PublicURL()
+	}
 	var ids []string
 	for _, s := range services.Services() {
 		ids = append(ids, s.ID)
 	}
 	pages, err := pwa.New(web.FS, ids, env)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
 	provider, err := identificationProvider(cfg)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
-	sessions := session.New(st, cfg.Now)
-	if provider != nil {
-		auth.New(provider, sessions, st, log, cfg.Now).Register(mux)
-		if h, ok := provider.(http.Handler); ok {
-			mux.Handle(identity.TestPath, h)
+	key := cfg.CookieKey
+	if len(key) == 0 {
+		if key, err = st.Secret("cookie-key", 32); err != nil {
+			return nil, err
 		}
 	}
-	mux.Handle("/api/", api.New(services, st, sessions, cfg.AdminToken, log, cfg.Now))
-	mux.Handle("/", pages)
-	s := &Server{Services: services, store: st, log: log, handler: secure(mux)}
+	if len(key) < 32 {
+		return nil, errors.New("server: the cookie key (LOMAKE_COOKIE_KEY) must be at least 32 bytes")
+	}
+	limits := api.DefaultLimits
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	sessions := session.New(st, cfg.Now)
+	rt := router.New(router.Config{Sessions: sessions, Store: st, Site: where, AdminToken: cfg.AdminToken, Log: log})
+	runner := jobs.New(log)
+
+	auth.RegisterSession(rt, sessions)
+	if provider != nil {
+		h := auth.New(provider, sessions, st, key, log, cfg.Now)
+		h.Register(rt)
+		runner.Add(jobs.Job{Name: "login limits", Every: time.Minute, Run: func(context.Context) error { h.SweepLimits(); return nil }})
+		if test, ok := provider.(http.Handler); ok {
+			auth.RegisterTestService(rt, test)
+		}
+	}
+	a := api.New(services, st, cases.New(st, cfg.Now, log), limits, log, cfg.Now)
+	a.Register(rt)
+	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
+
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	runner.Add(jobs.Job{Name: "expired sessions", Every: 10 * time.Minute, Run: func(context.Context) error {
+		n, err := st.DeleteSessionsIdleSince(now().Add(-session.IdleTimeout))
+		if n > 0 {
+			log.Info("expired sessions removed", "count", n)
+		}
+		return err
+	}})
+	runner.Add(jobs.Job{Name: "rate limits", Every: time.Minute, Run: func(context.Context) error { a.SweepLimits(); return nil }})
+
+	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log}
 	s.http = &http.Server{
-		Handler:           s.handler,
+		Handler:           rt,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// The 3 MB client takes a minute on a slow mobile connection: do not cut it off.
 		// Slow clients are bounded on the way in by the read timeouts.
-		WriteTimeout: 10 * time.Minute,
-		IdleTimeout:  120 * time.Second,
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	runner.Start()
 	return s, nil
 }
 
@@ -133,7 +221,7 @@ func identificationProvider(cfg Config) (identity.Provider, error) {
 }
 
 // Handler is the whole portal as one handler.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.Router }
 
 // Serve answers on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
@@ -147,36 +235,9 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops taking requests, lets running ones finish, and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	s.jobs.Stop()
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("server: closing store: %w", cerr)
 	}
 	return err
-}
-
-// secure sets the headers every answer needs. The content security policy allows only
-// our own files, WebAssembly, and the one inline script that applies the text size.
-func secure(next http.Handler) http.Handler {
-	sum := sha256.Sum256([]byte(strings.TrimSuffix(strings.TrimPrefix(ui.TextSizeScript, "<script>"), "</script>")))
-	csp := strings.Join([]string{
-		"default-src 'self'",
-		"script-src 'self' 'wasm-unsafe-eval' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
-		"style-src 'self' 'unsafe-inline'",
-		"img-src 'self' data:",
-		"connect-src 'self'",
-		"manifest-src 'self'",
-		"worker-src 'self'",
-		"object-src 'none'",
-		"base-uri 'self'",
-		"form-action 'self'",
-		"frame-ancestors 'none'",
-	}, "; ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		next.ServeHTTP(w, r)
-	})
 }

@@ -49,3 +49,27 @@ func TestNoProviderNoLogin(t *testing.T) {
 		t.Error("the test identification service answers although it is off")
 	}
 }
+
+func TestTestIdentificationListensOnThisMachineOnly(t *testing.T) {
+	for _, c := range []struct {
+		addr          string
+		testID, allow bool
+		ok            bool
+	}{
+		{"127.0.0.1:8080", true, false, true},
+		{"[::1]:8080", true, false, true},
+		{"localhost:8080", true, false, true},
+		{":8080", true, false, false},
+		{"0.0.0.0:8080", true, false, false},
+		{"192.0.2.10:8080", true, false, false},
+		{":8080", true, true, true},
+		{":8080", false, false, true},
+	} {
+		t.Run(c.addr, func(t *testing.T) {
+			err := CheckListen(c.addr, c.testID, c.allow)
+			if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrTestIdentificationOnNetwork)) {
+				t.Errorf("CheckListen(%q, test %v, allow %v) = %v", c.addr, c.testID, c.allow, err)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
 )
 
@@ -72,18 +73,7 @@ func (p *LoginPage) Render() app.UI {
 }
 
 // profileFields are the editable details of a profile.
-type profileFields struct {
-	Consent  bool   `json:"consent"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Language string `json:"language"`
-	Channel  string `json:"channel"`
-}
-
-type fieldProblem struct {
-	Pointer string `json:"pointer"`
-	Message string `json:"message"`
-}
+type profileFields = apiv1.ProfileInput
 
 // AccountPage is first-login registration (/register) and the profile (/profile): the
 // same details, validated by the server, with consent asked only at registration.
@@ -95,7 +85,7 @@ type AccountPage struct {
 
 	name, identityCode string
 	fields, saved      profileFields
-	problems           []fieldProblem
+	problems           []apiv1.FieldError
 	status             string // message id after saving
 	busy               bool
 	ctx                app.Context
@@ -163,17 +153,14 @@ func (p *AccountPage) fetch(ctx app.Context) {
 			if err != nil || res.status != http.StatusOK {
 				return
 			}
-			var pr struct {
-				profileFields
-				Name         string `json:"name"`
-				IdentityCode string `json:"identityCode"`
-			}
+			var pr apiv1.Profile
 			if json.Unmarshal(res.body, &pr) == nil {
 				p.name, p.identityCode = pr.Name, pr.IdentityCode
 				if pr.Language == "" {
 					pr.Language = p.route.lang
 				}
-				p.fields, p.saved = pr.profileFields, pr.profileFields
+				f := profileFields{Email: pr.Email, Phone: pr.Phone, Language: pr.Language, Channel: pr.Channel}
+				p.fields, p.saved = f, f
 			}
 		})
 	})
@@ -322,11 +309,11 @@ func (p *AccountPage) submit(ctx app.Context, e app.Event) {
 		ctx.Dispatch(func(ctx app.Context) {
 			p.busy = false
 			var answer struct {
-				Errors []fieldProblem `json:"errors"`
+				Errors []apiv1.FieldError `json:"errors"`
 			}
 			switch {
 			case err != nil:
-				p.problems = []fieldProblem{{Pointer: "/email", Message: t(lang, "form.networkError")}}
+				p.problems = []apiv1.FieldError{{Pointer: "/email", Message: t(lang, "form.networkError")}}
 			case res.status == http.StatusOK:
 				p.problems = nil
 				p.saved = p.fields
@@ -346,7 +333,7 @@ func (p *AccountPage) submit(ctx app.Context, e app.Event) {
 				_ = json.Unmarshal(res.body, &answer)
 				p.problems = answer.Errors
 				if len(p.problems) == 0 {
-					p.problems = []fieldProblem{{Pointer: "/email", Message: t(lang, "form.serverError")}}
+					p.problems = []apiv1.FieldError{{Pointer: "/email", Message: t(lang, "form.serverError")}}
 				}
 			}
 			p.setTitle(ctx)
@@ -375,11 +362,7 @@ type HomePage struct {
 }
 
 // draftItem is a form the user has started and not sent, as the server lists it.
-type draftItem struct {
-	ServiceID string    `json:"serviceId"`
-	Name      string    `json:"name"`
-	UpdatedAt time.Time `json:"updatedAt"`
-}
+type draftItem = apiv1.DraftItem
 
 func (p *HomePage) OnPreRender(ctx app.Context) { p.load(ctx) }
 
@@ -396,9 +379,7 @@ func (p *HomePage) OnNav(ctx app.Context) {
 		lang := p.route.lang
 		ctx.Async(func() {
 			res, err := call(http.MethodGet, "/api/v1/announcements", lang, nil)
-			var answer struct {
-				Announcements []struct{ Text string } `json:"announcements"`
-			}
+			var answer apiv1.Announcements
 			if err != nil || res.status != http.StatusOK || json.Unmarshal(res.body, &answer) != nil {
 				return
 			}
@@ -410,9 +391,7 @@ func (p *HomePage) OnNav(ctx app.Context) {
 			})
 		})
 		ctx.Async(func() {
-			var answer struct {
-				Drafts []draftItem `json:"drafts"`
-			}
+			var answer apiv1.Drafts
 			if res, err := call(http.MethodGet, "/api/v1/drafts", lang, nil); err == nil && res.status == http.StatusOK {
 				_ = json.Unmarshal(res.body, &answer)
 			}
@@ -500,7 +479,7 @@ func activity(ctx app.Context) {
 		}
 		var s signedIn
 		if json.Unmarshal(res.body, &s) == nil {
-			ctx.Dispatch(func(app.Context) { user.expires = time.Now().Add(time.Duration(s.Remaining) * time.Second) })
+			ctx.Dispatch(func(app.Context) { user.expires = time.Now().Add(time.Duration(s.RemainingSeconds) * time.Second) })
 		}
 	})
 }

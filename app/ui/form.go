@@ -420,7 +420,7 @@ func (p *FormPage) send(ctx app.Context) {
 // queue keeps a send that cannot go now in the device's outbox, under its idempotency
 // key, and shows the provisional receipt. The outbox sends it when it can.
 func (p *FormPage) queue(ctx app.Context) {
-	q := queued{ID: p.sendKey, Service: p.service.ID, Lang: p.route.lang, Owner: user.ID, Doc: p.doc, Queued: time.Now()}
+	q := queued{ID: p.sendKey, Service: p.service.ID, Lang: p.route.lang, Owner: user.User, Doc: p.doc, Queued: time.Now()}
 	p.sending = true
 	ctx.Async(func() {
 		ok := putQueued(q)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/apiv1"
+
 	"github.com/lomake/lomake/app/draft"
 	"github.com/lomake/lomake/schemas"
 )
@@ -127,13 +129,6 @@ func (p *FormPage) readControls() bool {
 	return changed
 }
 
-// remoteDraft is the server's copy.
-type remoteDraft struct {
-	Rev           int             `json:"rev"`
-	SchemaVersion int             `json:"schemaVersion"`
-	Data          json.RawMessage `json:"data"`
-}
-
 // sync brings this device's draft and the server's together: it saves a changed draft
 // on the revision it was based on, and takes in another device's changes. It waits
 // while the user is choosing between conflicting answers.
@@ -144,16 +139,19 @@ func (p *FormPage) sync(ctx app.Context) {
 	p.syncing = true
 	id, lang, dirty, rev := p.service.ID, p.route.lang, p.dirty, p.rev
 	doc := cloneDoc(p.doc)
+	version := p.service.Version
 	ctx.Async(func() {
+		data, _ := json.Marshal(doc)
+		in := apiv1.DraftInput{SchemaVersion: version, Data: data}
 		var res apiResult
 		var err error
 		switch {
 		case !dirty:
 			res, err = call(http.MethodGet, "/api/v1/drafts/"+id, lang, nil)
 		case rev == 0:
-			res, err = call(http.MethodPut, "/api/v1/drafts/"+id, lang, map[string]any{"schemaVersion": p.service.Version, "data": doc}, "If-None-Match", "*")
+			res, err = call(http.MethodPut, "/api/v1/drafts/"+id, lang, in, "If-None-Match", "*")
 		default:
-			res, err = call(http.MethodPut, "/api/v1/drafts/"+id, lang, map[string]any{"schemaVersion": p.service.Version, "data": doc}, "If-Match", `"`+strconv.Itoa(rev)+`"`)
+			res, err = call(http.MethodPut, "/api/v1/drafts/"+id, lang, in, "If-Match", `"`+strconv.Itoa(rev)+`"`)
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.syncing = false
@@ -166,20 +164,19 @@ func (p *FormPage) sync(ctx app.Context) {
 }
 
 func (p *FormPage) synced(ctx app.Context, put bool, sent map[string]any, res apiResult) {
-	var answer struct {
-		remoteDraft
-		Draft remoteDraft `json:"draft"` // a 412's current draft
-	}
+	var answer apiv1.Draft
+	var conflict apiv1.DraftConflict // a 412's current draft
 	_ = json.Unmarshal(res.body, &answer)
+	_ = json.Unmarshal(res.body, &conflict)
 	switch {
 	case res.status == http.StatusOK && put:
 		// Saved. If the user changed something meanwhile, that save is on its way.
 		p.base, p.rev, p.dirty = sent, answer.Rev, !sameDoc(sent, p.doc)
 		p.keep()
 	case res.status == http.StatusOK && answer.Rev != p.rev:
-		p.takeRemote(ctx, answer.remoteDraft)
+		p.takeRemote(ctx, answer)
 	case res.status == http.StatusPreconditionFailed:
-		p.takeRemote(ctx, answer.Draft)
+		p.takeRemote(ctx, conflict.Draft)
 	case res.status == http.StatusNotFound && (p.rev != 0 || p.dirty):
 		// Not on the server (never saved there, or sent from another device): this
 		// device's copy stays, and a changed one is saved anew.
@@ -194,7 +191,7 @@ func (p *FormPage) synced(ctx app.Context, put bool, sent map[string]any, res ap
 // takeRemote brings another device's version in. Untouched here, it replaces ours;
 // otherwise the two are merged field by field, and where both changed the same field
 // the user chooses, with this device's answer in the form until then.
-func (p *FormPage) takeRemote(ctx app.Context, r remoteDraft) {
+func (p *FormPage) takeRemote(ctx app.Context, r apiv1.Draft) {
 	var remote map[string]any
 	if json.Unmarshal(r.Data, &remote) != nil || remote == nil {
 		return

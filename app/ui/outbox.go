@@ -110,7 +110,7 @@ func flushOutbox() {
 			outboxNeedsIdentity = false
 			failed := user.offline
 			for i, q := range items {
-				if failed || q.Case != "" || q.Owner != user.ID {
+				if failed || q.Case != "" || q.Owner != user.User {
 					continue
 				}
 				res := postSubmission(q.Service, q.Lang, q.ID, q.Doc)

@@ -69,6 +69,7 @@ func (p *ServicePage) load(ctx app.Context) {
 		return
 	}
 	setPage(ctx, p.route.lang, p.service.Name.In(p.route.lang))
+	ctx.Page().SetDescription("%s", p.service.Summary.In(p.route.lang))
 }
 
 func (p *ServicePage) Render() app.UI {
@@ -100,25 +101,33 @@ func (p *ServicePage) Render() app.UI {
 
 // SentPage confirms a sent form and gives its case number.
 //
+// The address carries the case number (?case=), but anyone can write an address: the
+// number is shown only when this client knows it is the reader's, because it received
+// it from the server in this session or its outbox sent the form, or because the
+// server gives the signed-in user the case. Otherwise, and always in prerendering, the
+// page confirms nothing, so that a link cannot make the portal vouch for a number.
+//
 // A send waiting in the device's outbox gets a provisional receipt here instead, which
 // turns into the confirmation when the outbox has sent it.
 type SentPage struct {
 	app.Compo
-	route   route
-	service *schemas.Service
-	number  string
-	queued  *queued
-	ctx     app.Context
+	route    route
+	service  *schemas.Service
+	claimed  string // the address's case number, not yet trusted
+	number   string // the case number, once confirmed
+	checking bool   // the server is being asked about claimed
+	queued   *queued
+	ctx      app.Context
 }
 
 func (p *SentPage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) }
+func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx) }
 
 func (p *SentPage) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	pageHook = func(event string) {
 		if event == "outbox" {
-			p.ctx.Dispatch(p.findQueued)
+			p.ctx.Dispatch(p.lookUp)
 		}
 	}
 }
@@ -129,62 +138,120 @@ func (p *SentPage) load(ctx app.Context) {
 	u := ctx.Page().URL()
 	p.route = parseRoute(u)
 	p.service = registry().Service(p.route.service)
-	p.number = u.Query().Get("case")
-	p.setTitle(ctx)
-	if app.IsClient {
-		p.findQueued(ctx)
+	p.claimed, p.number, p.checking, p.queued = u.Query().Get("case"), "", false, nil
+	if app.IsClient && p.service != nil {
+		p.lookUp(ctx)
+		p.checking = p.number == "" && caseNumberOf(p.claimed, p.service.Code)
+		loadUser(ctx, false, p.ask)
 		ctx.Defer(func(app.Context) { focus("confirmation") })
+	} else {
+		showUser(ctx)
 	}
+	p.setTitle(ctx)
 }
 
 func (p *SentPage) setTitle(ctx app.Context) {
-	title := "confirm.title"
-	if p.number == "" && p.queued != nil {
+	title := "sent.none.title"
+	switch {
+	case p.service == nil:
+		title = "notfound.title"
+	case p.number != "":
+		title = "confirm.title"
+	case p.queued != nil:
 		title = "queued.title"
+	case p.checking:
+		title = "sent.checking"
 	}
 	setPage(ctx, p.route.lang, t(p.route.lang, title))
 }
 
-// findQueued looks the send up in the outbox as it is now.
-func (p *SentPage) findQueued(ctx app.Context) {
-	key := ctx.Page().URL().Query().Get("queued")
-	if key == "" {
-		return
-	}
-	for i, q := range outboxItems {
-		if q.ID == key {
-			p.queued = &outboxItems[i]
-			if q.Case != "" {
-				p.number = q.Case
+// lookUp looks the send up on this device as it is now: the outbox's send named by
+// ?queued=, the outbox's sent forms and the case numbers this client has received.
+func (p *SentPage) lookUp(ctx app.Context) {
+	if key := ctx.Page().URL().Query().Get("queued"); key != "" {
+		for i, q := range outboxItems {
+			if q.ID == key {
+				p.queued = &outboxItems[i]
+				if q.Case != "" {
+					p.number = q.Case
+				}
 			}
+		}
+	}
+	if n := p.claimed; n != "" && p.number == "" && p.service != nil {
+		known := receivedCase(n) == p.service.ID
+		for _, q := range outboxItems {
+			known = known || (q.Case == n && q.Service == p.service.ID)
+		}
+		if known {
+			p.number = n
 		}
 	}
 	p.setTitle(ctx)
 }
 
+// ask asks the server, once it is known who is signed in, whether the address's case
+// is the user's: it answers 404 for anyone else's and for a number that does not exist.
+func (p *SentPage) ask(ctx app.Context) {
+	if !p.checking {
+		return
+	}
+	if !user.Authenticated || p.number != "" {
+		p.checking = false
+		p.setTitle(ctx)
+		return
+	}
+	n, id := p.claimed, p.service.ID
+	ctx.Async(func() {
+		ok := ownCase(n, id)
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.claimed != n { // the page has moved on
+				return
+			}
+			p.checking = false
+			if ok && p.number == "" {
+				noteCase(n, id)
+				p.number = n
+			}
+			p.setTitle(ctx)
+		})
+	})
+}
+
+// linkURL is the page's address for its links (language switch, login return): without
+// a case number the page has not confirmed, so that it is not passed on.
+func (p *SentPage) linkURL() *url.URL {
+	u := p.route.url
+	if u == nil {
+		return nil
+	}
+	q := u.Query()
+	if c := q.Get("case"); c == "" || c == p.number {
+		return u
+	}
+	q.Del("case")
+	v := *u
+	v.RawQuery = q.Encode()
+	return &v
+}
+
 func (p *SentPage) Render() app.UI {
 	lang := p.route.lang
 	if p.service == nil {
-		return notFound(lang, p.route.url)
+		return notFound(lang, p.linkURL())
 	}
-	var body app.UI = app.P().Text(t(lang, "confirm.noCase"))
-	title, class := t(lang, "confirm.title"), "panel panel-success"
-	if q := p.queued; q != nil && p.number == "" {
-		title, class = t(lang, "queued.title"), "panel panel-info"
-		body = app.Div().Body(
-			app.P().Class("lead").Text(t(lang, "queued.text")),
-			app.Dl().Class("facts").Body(
-				app.Dt().Text(t(lang, "confirm.service")), app.Dd().Text(p.service.Name.In(lang)),
-				app.Dt().Text(t(lang, "queued.saved")), app.Dd().Text(q.Queued.Local().Format("2.1.2006 15.04")),
-				app.Dt().Text(t(lang, "confirm.status")), app.Dd().ID("queued-status").Text(t(lang, "status.QUEUED")),
-			),
-		)
-	}
-	if p.number != "" {
+	title, class := t(lang, "sent.none.title"), "panel panel-info"
+	var body app.UI = app.Div().Body(
+		app.P().Text(t(lang, "sent.none.text")),
+		app.P().Body(app.A().Href(HomePath(lang)).Text(t(lang, "sent.none.folder"))),
+	)
+	switch q := p.queued; {
+	case p.number != "":
 		// The sentence is translated whole, then the case number is cut out and set in
 		// bold, so that no translator has to split a sentence around it.
 		text := locales.T(lang, "confirm.text", map[string]any{"Case": "\x00"})
 		before, after, _ := strings.Cut(text, "\x00")
+		title, class = t(lang, "confirm.title"), "panel panel-success"
 		body = app.Div().Body(
 			app.P().Class("lead").Body(app.Text(before), app.Strong().Class("case-number").Text(p.number), app.Text(after)),
 			app.Dl().Class("facts").Body(
@@ -193,8 +260,20 @@ func (p *SentPage) Render() app.UI {
 				app.Dt().Text(t(lang, "confirm.status")), app.Dd().Text(t(lang, "status.SENT")),
 			),
 		)
+	case q != nil:
+		title = t(lang, "queued.title")
+		body = app.Div().Body(
+			app.P().Class("lead").Text(t(lang, "queued.text")),
+			app.Dl().Class("facts").Body(
+				app.Dt().Text(t(lang, "confirm.service")), app.Dd().Text(p.service.Name.In(lang)),
+				app.Dt().Text(t(lang, "queued.saved")), app.Dd().Text(q.Queued.Local().Format("2.1.2006 15.04")),
+				app.Dt().Text(t(lang, "confirm.status")), app.Dd().ID("queued-status").Text(t(lang, "status.QUEUED")),
+			),
+		)
+	case p.checking:
+		title, body = t(lang, "sent.checking"), nil
 	}
-	return shell(lang, p.route.url,
+	return shell(lang, p.linkURL(),
 		app.Div().ID("confirmation").Class(class).TabIndex(-1).Role("status").Body(
 			app.H1().Text(title),
 			body,
@@ -214,10 +293,20 @@ func (p *NotFoundPage) OnNav(ctx app.Context)       { p.load(ctx) }
 
 func (p *NotFoundPage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
+	if app.IsClient && !locales.Supported(strings.Split(strings.Trim(p.route.url.Path, "/"), "/")[0]) {
+		// An address without a language is answered in the user's, as the server does.
+		p.route.lang = rememberedLang()
+	}
 	setPage(ctx, p.route.lang, t(p.route.lang, "notfound.title"))
 }
 
-func (p *NotFoundPage) Render() app.UI { return notFound(p.route.lang, p.route.url) }
+func (p *NotFoundPage) Render() app.UI {
+	u := p.route.url
+	if u != nil && u.Path == NotFoundPath(p.route.lang) {
+		u = nil // the server's stand-in for an address without a language: link to the catalogs
+	}
+	return notFound(p.route.lang, u)
+}
 
 func notFound(lang string, u *url.URL) app.UI {
 	return shell(lang, u,

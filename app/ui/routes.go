@@ -5,7 +5,9 @@ package ui
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -13,18 +15,50 @@ import (
 	"github.com/lomake/lomake/schemas"
 )
 
+// pages are the portal's addresses. Any other address is not found.
+var pages = []struct {
+	path *regexp.Regexp
+	page func() app.Composer
+}{
+	{regexp.MustCompile(`^/(fi|sv|en)/?$`), func() app.Composer { return &CatalogPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`), func() app.Composer { return &ServicePage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`), func() app.Composer { return &FormPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`), func() app.Composer { return &SentPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/login/?$`), func() app.Composer { return &LoginPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/(register|profile)/?$`), func() app.Composer { return &AccountPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/home/?$`), func() app.Composer { return &HomePage{} }},
+}
+
+var registerOnce sync.Once
+
 // Register declares the routes. The server and the client must both call it: the server
 // to prerender a page, the client to run it.
 func Register() {
-	app.RouteWithRegexp(`^/(fi|sv|en)/?$`, func() app.Composer { return &CatalogPage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`, func() app.Composer { return &ServicePage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`, func() app.Composer { return &FormPage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`, func() app.Composer { return &SentPage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/login/?$`, func() app.Composer { return &LoginPage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/(register|profile)/?$`, func() app.Composer { return &AccountPage{} })
-	app.RouteWithRegexp(`^/(fi|sv|en)/home/?$`, func() app.Composer { return &HomePage{} })
-	app.NotFound = &NotFoundPage{}
+	registerOnce.Do(func() {
+		for _, p := range pages {
+			app.RouteWithRegexp(p.path.String(), p.page)
+		}
+		// Last, every other address: go-app would otherwise answer the server's
+		// prerendering with a bare "404 page not found" and show its own page in the
+		// browser (it does not use app.NotFound).
+		app.RouteWithRegexp(`^/`, func() app.Composer { return &NotFoundPage{} })
+	})
 }
+
+// Routed reports whether path is one of the portal's pages; a service's pages are
+// routed whether or not the service exists.
+func Routed(path string) bool {
+	for _, p := range pages {
+		if p.path.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// NotFoundPath is an address that is no page, in lang: the server prerenders the
+// not-found page of an address without a language at it.
+func NotFoundPath(lang string) string { return "/" + lang + "/404" }
 
 // Paths of the portal's pages. The language is the first segment, so that a prerendered
 // page, a shared link and a bookmark all say which language they are in.

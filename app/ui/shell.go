@@ -9,10 +9,12 @@ import (
 	"github.com/lomake/lomake/locales"
 )
 
-// setPage sets what the browser shows of a page besides its body: its title and
-// language. It runs both in prerendering and on the client.
+// setPage sets what the browser shows of a page besides its body: its title, language
+// and description (which link previews show). It runs both in prerendering and on the
+// client.
 func setPage(ctx app.Context, lang, title string) {
 	ctx.Page().SetTitle("%s – %s", title, t(lang, "site.name"))
+	ctx.Page().SetDescription("%s", t(lang, "catalog.intro"))
 	ctx.Page().SetLang(lang)
 	if app.IsClient {
 		doc := app.Window().Get("document")
@@ -21,6 +23,24 @@ func setPage(ctx app.Context, lang, title string) {
 		// secret, so the client may write it.
 		doc.Set("cookie", "lang="+lang+"; path=/; max-age=31536000; samesite=lax")
 	}
+}
+
+// rememberedLang is, in the browser, the language the user chose last (the lang
+// cookie), else the browser's: the client's locales.Remembered, for an address that
+// has no language in it.
+func rememberedLang() string {
+	for _, c := range strings.Split(app.Window().Get("document").Get("cookie").String(), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(c), "lang="); ok && locales.Supported(v) {
+			return v
+		}
+	}
+	var tags []string
+	if langs := app.Window().Get("navigator").Get("languages"); langs.Truthy() {
+		for i := 0; i < langs.Length(); i++ {
+			tags = append(tags, langs.Index(i).String())
+		}
+	}
+	return locales.Match(strings.Join(tags, ","))
 }
 
 // shell wraps a page's content in the portal's frame: skip link, top bar, footer.

@@ -5,7 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"strings"
+	"sync"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
 )
 
@@ -22,20 +26,24 @@ type sendResult struct {
 // postSubmission sends a form to the API. It runs off the UI goroutine. key names this
 // send: a retry after a lost answer gets the same case, not a second one.
 func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult {
-	res, err := call(http.MethodPost, "/api/v1/services/"+serviceID+"/submissions", lang, doc, "Idempotency-Key", key)
+	res, err := call(http.MethodPost, "/api/v1/services/"+serviceID+"/submissions", lang, doc, apiv1.IdempotencyHeader, key)
 	if err != nil {
 		return sendResult{network: true, problem: "form.networkError"}
 	}
-	var answer struct {
-		CaseNumber string              `json:"caseNumber"`
-		Errors     []schemas.Violation `json:"errors"`
-	}
-	_ = json.Unmarshal(res.body, &answer)
+	var sent apiv1.Sent
+	var invalid apiv1.Invalid
+	_ = json.Unmarshal(res.body, &sent)
+	_ = json.Unmarshal(res.body, &invalid)
 	switch {
-	case (res.status == http.StatusCreated || res.status == http.StatusOK) && answer.CaseNumber != "":
-		return sendResult{caseNumber: answer.CaseNumber}
-	case res.status == http.StatusUnprocessableEntity && len(answer.Errors) > 0:
-		return sendResult{violations: answer.Errors}
+	case (res.status == http.StatusCreated || res.status == http.StatusOK) && sent.CaseNumber != "":
+		noteCase(sent.CaseNumber, serviceID)
+		return sendResult{caseNumber: sent.CaseNumber}
+	case res.status == http.StatusUnprocessableEntity && len(invalid.Errors) > 0:
+		vs := make([]schemas.Violation, len(invalid.Errors))
+		for i, e := range invalid.Errors {
+			vs[i] = schemas.Violation{Pointer: e.Pointer, Code: e.Code, Params: e.Params}
+		}
+		return sendResult{violations: vs}
 	case res.status == http.StatusUnauthorized || res.status == http.StatusForbidden:
 		return sendResult{needIdentity: true}
 	default:
@@ -48,4 +56,49 @@ func newSendKey() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// received are the case numbers this client has had from the server in this app
+// session, with their services: the confirmation page shows only these, the outbox's
+// and those the server says are the user's.
+var received = struct {
+	sync.Mutex
+	cases map[string]string
+}{cases: map[string]string{}}
+
+// noteCase remembers that the server gave this client a case of a service.
+func noteCase(number, serviceID string) {
+	received.Lock()
+	defer received.Unlock()
+	received.cases[number] = serviceID
+}
+
+// receivedCase is the service of a case this client has received, else "".
+func receivedCase(number string) string {
+	received.Lock()
+	defer received.Unlock()
+	return received.cases[number]
+}
+
+var caseTail = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,12}$`)
+
+// caseNumberOf reports whether s has the form of a case number of the service with
+// this code (HEL-KOI-2026-000123), so that nothing else reaches the API's path.
+func caseNumberOf(s, code string) bool {
+	tail, ok := strings.CutPrefix(s, "HEL-"+code+"-")
+	return ok && code != "" && caseTail.MatchString(tail)
+}
+
+// ownCase asks the server whether a case of the service is the signed-in user's: the
+// API answers it only to its sender. It runs off the UI goroutine.
+func ownCase(number, serviceID string) bool {
+	res, err := call(http.MethodGet, "/api/v1/cases/"+number, "", nil)
+	if err != nil || res.status != http.StatusOK {
+		return false
+	}
+	var c struct {
+		CaseNumber string `json:"caseNumber"`
+		ServiceID  string `json:"serviceId"`
+	}
+	return json.Unmarshal(res.body, &c) == nil && c.CaseNumber == number && c.ServiceID == serviceID
 }

@@ -9,20 +9,17 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/apiv1"
 )
 
 // signedIn is what the client knows of the session. The server prerenders pages
 // signed out (it renders for everyone alike); the client learns the truth from
 // /api/v1/session after it has loaded.
 type signedIn struct {
-	Loaded        bool
-	Authenticated bool   `json:"authenticated"`
-	ID            string `json:"user"`
-	Registered    bool   `json:"registered"`
-	Name          string `json:"name"`
-	CSRF          string `json:"csrf"`
-	Remaining     int    `json:"remainingSeconds"`
-	expires       time.Time
+	apiv1.Session
+	Loaded  bool
+	expires time.Time
 	// offline: the server could not be asked, and the device remembered who it was.
 	offline bool
 }
@@ -57,7 +54,7 @@ func showUser(ctx app.Context) { loadUser(ctx, false, func(app.Context) {}) }
 // It runs off the UI goroutine.
 func fetchUser() signedIn {
 	var s signedIn
-	res, err := call(http.MethodGet, "/api/v1/session", "", nil)
+	res, err := call(http.MethodGet, apiv1.SessionPath, "", nil)
 	switch {
 	case err != nil:
 		s, _ = rememberedUser()
@@ -66,7 +63,7 @@ func fetchUser() signedIn {
 		rememberUser(s)
 	}
 	s.Loaded = true
-	s.expires = time.Now().Add(time.Duration(s.Remaining) * time.Second)
+	s.expires = time.Now().Add(time.Duration(s.RemainingSeconds) * time.Second)
 	return s
 }
 

@@ -1,97 +1,115 @@
 // Package api is the portal's JSON API under /api/v1/: the service catalog, service
-// schemas, submissions and cases. Every answer is JSON, and every refusal carries a
-// message in the asker's language.
+// schemas, submissions, cases, the profile, drafts and announcements. Its handlers only
+// decode, call the domain and answer; the router package does everything else (who is
+// asking, CSRF, limits, errors), and apiv1 declares what goes over the wire.
 package api
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
-	"github.com/lomake/lomake/server/session"
+	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/ratelimit"
+	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/store"
 )
 
-// MaxBody is the largest submission accepted. The biggest form today is about 5 KB of
-// JSON; 256 KiB leaves room for long free-text answers.
+// MaxBody is the largest submission or draft accepted. The biggest form today is about
+// 5 KB of JSON; 256 KiB leaves room for long free-text answers.
 const MaxBody = 256 << 10
+
+// Limits are the per-user rate limits. The bursts let an offline outbox send ten forms
+// at once and a form save while the resident types in two tabs.
+type Limits struct {
+	Sends, DraftSaves, ProfileChanges ratelimit.Rule
+}
+
+// DefaultLimits are generous for a person and tight for a script.
+var DefaultLimits = Limits{
+	Sends:          ratelimit.Rule{Burst: 20, Every: 6 * time.Second},
+	DraftSaves:     ratelimit.Rule{Burst: 60, Every: time.Second},
+	ProfileChanges: ratelimit.Rule{Burst: 10, Every: 10 * time.Second},
+}
 
 // API serves /api/v1/.
 type API struct {
 	services *schemas.Registry
 	store    *store.Store
-	sessions *session.Manager
-	// adminToken guards the admin endpoints; empty turns them off.
-	adminToken string
-	now        func() time.Time
-	log        *slog.Logger
-	mux        *http.ServeMux
+	cases    *cases.Cases
+	now      func() time.Time
+	log      *slog.Logger
+	limiters []*ratelimit.Limiter
+	sends    *ratelimit.Limiter
+	drafts   *ratelimit.Limiter
+	profile  *ratelimit.Limiter
 }
 
-// helsinki is the time zone of case dates and of the year in case numbers.
-var helsinki = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Helsinki")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // New returns the API. now may be nil (the wall clock).
-func New(services *schemas.Registry, st *store.Store, sm *session.Manager, adminToken string, log *slog.Logger, now func() time.Time) *API {
+func New(services *schemas.Registry, st *store.Store, cs *cases.Cases, limits Limits, log *slog.Logger, now func() time.Time) *API {
 	if now == nil {
 		now = time.Now
 	}
-	a := &API{services: services, store: st, sessions: sm, adminToken: adminToken, now: now, log: log, mux: http.NewServeMux()}
-	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
-	a.mux.HandleFunc("GET /api/v1/services/{id}", a.getService)
-	a.mux.HandleFunc("POST /api/v1/services/{id}/submissions", a.createSubmission)
-	a.mux.HandleFunc("GET /api/v1/cases/{number}", a.getCase)
-	a.mux.HandleFunc("GET /api/v1/profile", a.getProfile)
-	a.mux.HandleFunc("PUT /api/v1/profile", a.putProfile)
-	a.registerAnnouncements()
-	a.registerDrafts()
-	a.mux.HandleFunc("/api/", a.notFound)
+	a := &API{services: services, store: st, cases: cs, now: now, log: log,
+		sends:   ratelimit.New(limits.Sends, now),
+		drafts:  ratelimit.New(limits.DraftSaves, now),
+		profile: ratelimit.New(limits.ProfileChanges, now),
+	}
+	a.limiters = []*ratelimit.Limiter{a.sends, a.drafts, a.profile}
 	return a
 }
 
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	a.mux.ServeHTTP(w, r)
-}
-
-// lang is the language of the answer: ?lang=, else Accept-Language.
-func lang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); locales.Supported(l) {
-		return l
+// Register adds the API's routes.
+func (a *API) Register(rt *router.Router) {
+	p := apiv1.Prefix
+	for _, r := range []router.Route{
+		{Method: "GET", Pattern: p + "/services", Handler: a.listServices},
+		{Method: "GET", Pattern: p + "/services/{id}", Handler: a.getService},
+		{Method: "POST", Pattern: p + "/services/{id}/submissions", Access: router.Registered, Body: router.JSONBody, Limit: MaxBody, Rate: a.sends, Handler: a.createSubmission},
+		{Method: "GET", Pattern: p + "/cases/{number}", Access: router.Resident, Handler: a.getCase},
+		{Method: "GET", Pattern: p + "/profile", Access: router.Resident, Handler: a.getProfile},
+		{Method: "PUT", Pattern: p + "/profile", Access: router.Resident, Body: router.JSONBody, Rate: a.profile, Handler: a.putProfile},
+		{Method: "GET", Pattern: p + "/drafts", Access: router.Resident, Handler: a.listDrafts},
+		{Method: "GET", Pattern: p + "/drafts/{id}", Access: router.Resident, Handler: a.getDraft},
+		{Method: "PUT", Pattern: p + "/drafts/{id}", Access: router.Resident, Body: router.JSONBody, Limit: MaxBody, Rate: a.drafts, Handler: a.putDraft},
+		{Method: "DELETE", Pattern: p + "/drafts/{id}", Access: router.Resident, Handler: a.deleteDraft},
+		{Method: "GET", Pattern: p + "/announcements", Handler: a.listAnnouncements},
+		{Method: "GET", Pattern: p + "/admin/announcements", Access: router.Admin, Handler: a.allAnnouncements},
+		{Method: "POST", Pattern: p + "/admin/announcements", Access: router.Admin, Body: router.JSONBody, Handler: a.createAnnouncement},
+		{Method: "DELETE", Pattern: p + "/admin/announcements/{id}", Access: router.Admin, Handler: a.deleteAnnouncement},
+	} {
+		rt.Handle(r)
 	}
-	return locales.Match(r.Header.Get("Accept-Language"))
 }
 
-type serviceSummary struct {
-	ID             string   `json:"id"`
-	Code           string   `json:"code"`
-	Version        int      `json:"version"`
-	Name           string   `json:"name"`
-	Summary        string   `json:"summary"`
-	Description    string   `json:"description"`
-	Audience       string   `json:"audience"`
-	ProcessingTime string   `json:"processingTime"`
-	Department     string   `json:"department"`
-	KeepInFolder   bool     `json:"keepInFolder"`
-	Topics         []string `json:"topics"`
-	Lang           string   `json:"lang"`
+// SweepLimits forgets rate-limit state that no longer matters (a job).
+func (a *API) SweepLimits() {
+	for _, l := range a.limiters {
+		l.Sweep()
+	}
 }
 
-func summarize(s *schemas.Service, lang string) serviceSummary {
-	return serviceSummary{
+// service is the {id} of the path; an unknown one is answered with 404.
+func (a *API) service(w http.ResponseWriter, r *http.Request) (*schemas.Service, bool) {
+	s := a.services.Service(r.PathValue("id"))
+	if s == nil {
+		router.Problem(w, r, http.StatusNotFound, "unknownService", nil)
+		return nil, false
+	}
+	return s, true
+}
+
+// internal answers a failure of ours, logged with the request's id.
+func (a *API) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.Error(what, "id", router.RequestID(r), "err", err)
+	router.Problem(w, r, http.StatusInternalServerError, "internal", nil)
+}
+
+func summarize(s *schemas.Service, lang string) apiv1.Service {
+	return apiv1.Service{
 		ID: s.ID, Code: s.Code, Version: s.Version, Lang: lang,
 		Name: s.Name.In(lang), Summary: s.Summary.In(lang), Description: s.Description.In(lang),
 		Audience: s.Audience.In(lang), ProcessingTime: s.ProcessingTime.In(lang),
@@ -100,120 +118,79 @@ func summarize(s *schemas.Service, lang string) serviceSummary {
 }
 
 func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
+	l := router.Lang(r)
 	sorted := a.services.Sorted(l)
-	out := make([]serviceSummary, len(sorted))
+	out := apiv1.Services{Services: make([]apiv1.Service, len(sorted))}
 	for i, s := range sorted {
-		out[i] = summarize(s, l)
+		out.Services[i] = summarize(s, l)
 	}
 	w.Header().Set("Vary", "Accept-Language")
-	writeJSON(w, http.StatusOK, map[string]any{"services": out})
+	router.JSON(w, http.StatusOK, out)
 }
 
 func (a *API) getService(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
-	s := a.services.Service(r.PathValue("id"))
-	if s == nil {
-		a.problem(w, r, http.StatusNotFound, "unknownService", nil)
-		return
-	}
-	w.Header().Set("Vary", "Accept-Language")
-	writeJSON(w, http.StatusOK, struct {
-		serviceSummary
-		Schema json.RawMessage `json:"schema"`
-	}{summarize(s, l), s.Schema})
-}
-
-func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
-	l := lang(r)
-	s := a.services.Service(r.PathValue("id"))
-	if s == nil {
-		a.problem(w, r, http.StatusNotFound, "unknownService", nil)
-		return
-	}
-	// A cross-site page can post a plain HTML form, but not JSON without a CORS
-	// preflight, which this API never grants; Sec-Fetch-Site refuses the rest.
-	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-		a.problem(w, r, http.StatusForbidden, "unsupportedType", nil)
-		return
-	}
-	user, ok := a.signedIn(w, r, true)
+	s, ok := a.service(w, r)
 	if !ok {
 		return
 	}
-	if !user.Registered {
-		a.problem(w, r, http.StatusForbidden, "notRegistered", nil)
-		return
-	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
-		a.problem(w, r, http.StatusUnsupportedMediaType, "unsupportedType", nil)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			a.problem(w, r, http.StatusRequestEntityTooLarge, "tooLarge", map[string]any{"Limit": fmt.Sprintf("%d KiB", MaxBody>>10)})
-			return
-		}
-		// The client went away mid-body: nothing to answer, nothing stored.
-		a.log.Info("submission body not read", "service", s.ID, "err", err)
-		a.problem(w, r, http.StatusBadRequest, "malformed", nil)
-		return
-	}
-	violations, err := s.ValidateJSON(body)
-	if errors.Is(err, schemas.ErrInvalidJSON) {
-		a.problem(w, r, http.StatusBadRequest, "malformed", nil)
-		return
-	}
-	if err != nil {
-		a.log.Error("validating submission", "service", s.ID, "err", err)
-		a.problem(w, r, http.StatusInternalServerError, "internal", nil)
-		return
-	}
-	if len(violations) > 0 {
-		errs := make([]fieldError, len(violations))
-		for i, v := range violations {
-			errs[i] = fieldError{Pointer: v.Pointer, Code: v.Code, Params: v.Params, Message: s.Message(l, v)}
-		}
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"message": locales.T(l, "api.invalid", nil),
-			"errors":  errs,
-		})
+	w.Header().Set("Vary", "Accept-Language")
+	router.JSON(w, http.StatusOK, apiv1.ServiceSchema{Service: summarize(s, router.Lang(r)), Schema: s.Schema})
+}
+
+func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.service(w, r)
+	if !ok {
 		return
 	}
 	// A client that may retry (an offline outbox, a lost answer) names its send; the
 	// same name always gets the same case.
-	key := r.Header.Get("Idempotency-Key")
+	key := r.Header.Get(apiv1.IdempotencyHeader)
 	if !validKey(key) {
-		a.problem(w, r, http.StatusBadRequest, "malformed", nil)
+		router.Problem(w, r, http.StatusBadRequest, "malformed", nil)
 		return
 	}
-	c, existing, err := a.store.CreateCaseOnce(r.Context(), s.Code, store.Case{
-		ServiceID:      s.ID,
-		ServiceVersion: s.Version,
-		Lang:           l,
-		Owner:          user.ID,
-		Data:           json.RawMessage(body),
-		CreatedAt:      a.now().In(helsinki),
-	}, key)
-	if err != nil {
-		a.log.Error("storing submission", "service", s.ID, "err", err)
-		a.problem(w, r, http.StatusInternalServerError, "internal", nil)
+	body, ok := router.ReadBody(w, r)
+	if !ok {
 		return
 	}
-	w.Header().Set("Location", "/api/v1/cases/"+c.Number)
-	if existing {
-		w.Header().Set("Idempotent-Replayed", "true")
-		writeJSON(w, http.StatusOK, map[string]string{"caseNumber": c.Number, "status": c.Status})
+	l := router.Lang(r)
+	res, err := a.cases.Submit(r.Context(), cases.Submission{Service: s, Owner: router.User(r), Lang: l, Data: body, Key: key})
+	switch {
+	case errors.Is(err, schemas.ErrInvalidJSON):
+		router.JSONError(w, r, err)
+		return
+	case errors.Is(err, schemas.ErrValidatorFailed):
+		// One line, and a refusal: the body is what broke the validator.
+		a.log.Warn("validator failed", "id", router.RequestID(r), "service", s.ID, "err", err)
+		router.Problem(w, r, http.StatusBadRequest, "malformed", nil)
+		return
+	case errors.Is(err, cases.ErrKeyReused):
+		router.Problem(w, r, http.StatusUnprocessableEntity, "idempotencyKeyReused", nil)
+		return
+	case r.Context().Err() != nil:
+		return // the asker has gone; nothing was stored for them to see
+	case err != nil:
+		a.internal(w, r, "storing submission", err)
 		return
 	}
-	a.log.Info("case created", "case", c.Number, "service", s.ID)
-	// The draft has become a case.
-	if err := a.store.DeleteDraft(user.ID, s.ID); err != nil {
-		a.log.Error("deleting a sent draft", "err", err)
+	if len(res.Violations) > 0 {
+		errs := make([]apiv1.FieldError, len(res.Violations))
+		for i, v := range res.Violations {
+			errs[i] = apiv1.FieldError{Pointer: v.Pointer, Code: v.Code, Params: v.Params}
+			if i < apiv1.MaxFieldErrors {
+				errs[i].Message = s.Message(l, v)
+			}
+		}
+		router.Invalid(w, r, errs)
+		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"caseNumber": c.Number, "status": c.Status})
+	w.Header().Set("Location", apiv1.Prefix+"/cases/"+res.Case.Number)
+	status := http.StatusCreated
+	if res.Replayed {
+		w.Header().Set(apiv1.ReplayedHeader, "true")
+		status = http.StatusOK
+	}
+	router.JSON(w, status, apiv1.Sent{CaseNumber: res.Case.Number, Status: res.Case.Status})
 }
 
 // validKey accepts no key, or 1–100 visible ASCII characters (a UUID fits).
@@ -229,87 +206,18 @@ func validKey(k string) bool {
 	return true
 }
 
-// fieldError is one problem of a refused submission. Params carry the numbers of the
-// message (min, max) so that a client can word it in another language.
-type fieldError struct {
-	Pointer string         `json:"pointer"`
-	Code    string         `json:"code"`
-	Params  map[string]any `json:"params,omitempty"`
-	Message string         `json:"message"`
-}
-
 func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
-	user, ok := a.signedIn(w, r, false)
-	if !ok {
-		return
-	}
-	c, err := a.store.Case(r.PathValue("number"))
-	// Someone else's case is "not found": its existence is nobody else's business.
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Owner != user.ID) {
-		a.problem(w, r, http.StatusNotFound, "unknownCase", nil)
+	c, err := a.cases.Get(r.Context(), router.User(r), r.PathValue("number"))
+	if errors.Is(err, cases.ErrNotFound) {
+		router.Problem(w, r, http.StatusNotFound, "unknownCase", nil)
 		return
 	}
 	if err != nil {
-		a.log.Error("reading case", "case", r.PathValue("number"), "err", err)
-		a.problem(w, r, http.StatusInternalServerError, "internal", nil)
+		a.internal(w, r, "reading case", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
-}
-
-// signedIn returns the user of the request's session, answering 401 (no session) or
-// 403 (a state change without the session's CSRF token) itself when there is none.
-// Every call counts as activity for the idle timeout.
-func (a *API) signedIn(w http.ResponseWriter, r *http.Request, changes bool) (store.User, bool) {
-	s, err := a.sessions.Get(r)
-	if err != nil {
-		if !errors.Is(err, session.ErrNone) {
-			a.log.Error("reading session", "err", err)
-		}
-		a.problem(w, r, http.StatusUnauthorized, "unauthenticated", nil)
-		return store.User{}, false
-	}
-	if changes && !session.CheckCSRF(r, s) {
-		a.problem(w, r, http.StatusForbidden, "csrf", nil)
-		return store.User{}, false
-	}
-	u, err := a.store.User(s.UserID)
-	if err != nil {
-		a.problem(w, r, http.StatusUnauthorized, "unauthenticated", nil)
-		return store.User{}, false
-	}
-	if err := a.sessions.Touch(&s); err != nil {
-		a.log.Error("touching session", "err", err)
-	}
-	return u, true
-}
-
-func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
-	a.problem(w, r, http.StatusNotFound, "notFound", nil)
-}
-
-// problem answers with {"error": {"code", "message"}} in the asker's language.
-func (a *API) problem(w http.ResponseWriter, r *http.Request, status int, code string, data map[string]any) {
-	id := "api." + code
-	switch code {
-	case "notFound":
-		id = "notfound.title"
-	case "csrf":
-		id = "auth.csrf"
-	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{
-		"code":    code,
-		"message": locales.T(lang(r), id, data),
-	}})
-}
-
-func (a *API) message(r *http.Request, id string) string { return locales.T(lang(r), id, nil) }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	router.JSON(w, http.StatusOK, apiv1.Case{
+		Number: c.Number, ServiceID: c.ServiceID, ServiceVersion: c.ServiceVersion, Status: c.Status,
+		Lang: c.Lang, Data: c.Data, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	})
 }

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 )
@@ -36,7 +39,10 @@ func newServer(t *testing.T) *server {
 	t.Cleanup(func() { st.Close() })
 	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
 	sm := session.New(st, clock)
-	srv := httptest.NewServer(New(services, st, sm, "admin-secret", slog.New(slog.NewTextHandler(io.Discard, nil)), clock))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rt := router.New(router.Config{Sessions: sm, Store: st, AdminToken: "admin-secret", Log: log})
+	New(services, st, cases.New(st, clock, log), DefaultLimits, log, clock).Register(rt)
+	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	return &server{srv, st, sm}
 }
@@ -60,7 +66,7 @@ func (s *server) signIn(t *testing.T, code, given string, registered bool) []str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{"Cookie", session.CookieName + "=" + sess.ID, session.CSRFHeader, sess.CSRF}
+	return []string{"Cookie", session.CookieName + "=" + sess.ID, apiv1.CSRFHeader, sess.CSRF}
 }
 
 const validDog = `{

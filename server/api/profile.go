@@ -1,50 +1,24 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/mail"
 	"strings"
 	"time"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/store"
 )
 
-// profile is what the user sees and edits of themselves. Name and identity code come
-// from the population register through identification and are read-only.
-type profile struct {
-	Name         string `json:"name"`
-	IdentityCode string `json:"identityCode"` // masked: only the birth date part shows
-	Registered   bool   `json:"registered"`
-	Email        string `json:"email"`
-	Phone        string `json:"phone"`
-	Language     string `json:"language"`
-	Channel      string `json:"channel"`
-}
-
-// profileInput is a registration or an edit.
-type profileInput struct {
-	Consent  bool   `json:"consent"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Language string `json:"language"`
-	Channel  string `json:"channel"`
-}
-
 func (a *API) getProfile(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.signedIn(w, r, false)
-	if !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, toProfile(u))
+	router.JSON(w, http.StatusOK, toProfile(router.User(r)))
 }
 
-func toProfile(u store.User) profile {
-	return profile{
+func toProfile(u store.User) apiv1.Profile {
+	return apiv1.Profile{
 		Name: u.GivenName + " " + u.FamilyName, IdentityCode: MaskIdentityCode(u.IdentityCode),
 		Registered: u.Registered, Email: u.Email, Phone: u.Phone, Language: u.Language, Channel: u.Channel,
 	}
@@ -52,24 +26,13 @@ func toProfile(u store.User) profile {
 
 // putProfile registers the user at first login (consent required) or saves changes.
 func (a *API) putProfile(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.signedIn(w, r, true)
-	if !ok {
+	var in apiv1.ProfileInput
+	if !router.DecodeJSON(w, r, &in) {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		a.problem(w, r, http.StatusRequestEntityTooLarge, "tooLarge", map[string]any{"Limit": "16 KiB"})
-		return
-	}
-	var in profileInput
-	if err != nil || json.Unmarshal(body, &in) != nil {
-		a.problem(w, r, http.StatusBadRequest, "malformed", nil)
-		return
-	}
-	lang := lang(r)
-	if errs := validateProfile(lang, in, !u.Registered); len(errs) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": locales.T(lang, "api.invalid", nil), "errors": errs})
+	u := router.User(r)
+	if errs := validateProfile(router.Lang(r), in, !u.Registered); len(errs) > 0 {
+		router.Invalid(w, r, errs)
 		return
 	}
 	if !u.Registered {
@@ -78,18 +41,17 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request) {
 	u.Email, u.Phone, u.Language, u.Channel = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone), in.Language, in.Channel
 	u.UpdatedAt = time.Time{}
 	if err := a.store.UpdateUser(u); err != nil {
-		a.log.Error("saving profile", "err", err)
-		a.problem(w, r, http.StatusInternalServerError, "internal", nil)
+		a.internal(w, r, "saving profile", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProfile(u))
+	router.JSON(w, http.StatusOK, toProfile(u))
 }
 
 // validateProfile checks a registration or edit; the messages are in lang.
-func validateProfile(lang string, in profileInput, registering bool) []fieldError {
-	var errs []fieldError
+func validateProfile(lang string, in apiv1.ProfileInput, registering bool) []apiv1.FieldError {
+	var errs []apiv1.FieldError
 	add := func(pointer, code, id string, data map[string]any) {
-		errs = append(errs, fieldError{Pointer: pointer, Code: code, Message: locales.T(lang, id, data)})
+		errs = append(errs, apiv1.FieldError{Pointer: pointer, Code: code, Message: locales.T(lang, id, data)})
 	}
 	label := func(id string) map[string]any {
 		l := locales.T(lang, id, nil)

@@ -4,20 +4,24 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/server/identity"
+	"github.com/lomake/lomake/server/ratelimit"
+	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/session"
+	"github.com/lomake/lomake/server/site"
 	"github.com/lomake/lomake/server/store"
 )
 
@@ -26,7 +30,7 @@ const (
 	LoginPath    = "/auth/login"
 	CallbackPath = "/auth/callback"
 	LogoutPath   = "/auth/logout"
-	SessionPath  = "/api/v1/session"
+	SessionPath  = apiv1.SessionPath
 	attemptName  = "lomake_auth"
 )
 
@@ -37,86 +41,141 @@ type Handler struct {
 	store    *store.Store
 	now      func() time.Time
 	log      *slog.Logger
-	limit    *limiter
+	limit    *ratelimit.Limiter
+	key      []byte // signs the attempt cookie
 }
 
-// New returns the handler. now may be nil (the wall clock).
-func New(p identity.Provider, sm *session.Manager, st *store.Store, log *slog.Logger, now func() time.Time) *Handler {
+// LoginLimit is how many logins and callbacks one client address may start: the
+// identification service is expensive and a target for guessing. Behind a proxy the
+// address is the browser's (LOMAKE_TRUSTED_PROXIES), not the proxy's.
+var LoginLimit = ratelimit.Rule{Burst: 20, Every: 3 * time.Second}
+
+// New returns the handler. key signs the cookie that carries an identification under
+// way (at least 32 bytes); now may be nil (the wall clock).
+func New(p identity.Provider, sm *session.Manager, st *store.Store, key []byte, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{provider: p, sessions: sm, store: st, now: now, log: log,
-		limit: newLimiter(20, time.Minute, now)}
+	if len(key) < 32 {
+		panic("auth: the cookie key must be at least 32 bytes")
+	}
+	return &Handler{provider: p, sessions: sm, store: st, now: now, log: log, key: key,
+		limit: ratelimit.New(LoginLimit, now)}
 }
 
-// Register adds the endpoints to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+LoginPath, h.login)
-	mux.HandleFunc("GET "+CallbackPath, h.callback)
-	mux.HandleFunc("POST "+LogoutPath, h.logout)
-	mux.HandleFunc("GET "+SessionPath, h.current)
-	mux.HandleFunc("POST "+SessionPath+"/extend", h.extend)
+// Register adds the endpoints.
+func (h *Handler) Register(rt *router.Router) {
+	for _, r := range []router.Route{
+		{Method: "GET", Pattern: LoginPath, Rate: h.limit, Handler: h.login},
+		{Method: "GET", Pattern: CallbackPath, Rate: h.limit, Handler: h.callback},
+		{Method: "POST", Pattern: LogoutPath, Body: router.FormBody, Handler: h.logout},
+		{Method: "POST", Pattern: SessionPath + "/extend", Access: router.Resident, Body: router.JSONBody, Handler: h.extend},
+	} {
+		rt.Handle(r)
+	}
 }
+
+// RegisterSession adds GET /api/v1/session, which answers also when nobody can sign in.
+func RegisterSession(rt *router.Router, sm *session.Manager) {
+	rt.Handle(router.Route{Method: "GET", Pattern: SessionPath, Handler: func(w http.ResponseWriter, r *http.Request) {
+		current(w, r, sm)
+	}})
+}
+
+// RegisterTestService adds the built-in test identification service. It stands in for
+// the national service, outside the portal: it sees no session of ours.
+func RegisterTestService(rt *router.Router, test http.Handler) {
+	for _, m := range []string{"GET", "POST"} {
+		rt.Handle(router.Route{Method: m, Pattern: identity.TestPath, Access: router.Outside, Body: router.FormBody, Handler: test.ServeHTTP})
+	}
+}
+
+// SweepLimits forgets login limits that no longer matter (a job).
+func (h *Handler) SweepLimits() { h.limit.Sweep() }
 
 // login starts an identification: GET /auth/login?method=bank&return=/fi/...
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	if !h.limit.allow(clientIP(r)) {
-		h.refuse(w, r, http.StatusTooManyRequests, "auth.tooMany")
-		return
-	}
 	method := r.URL.Query().Get("method")
 	if !validMethod(method) {
-		h.refuse(w, r, http.StatusBadRequest, "auth.method")
+		router.Problem(w, r, http.StatusBadRequest, "method", nil)
 		return
 	}
 	a := identity.NewAttempt(method, r.URL.Query().Get("return"), h.now())
-	data, err := json.Marshal(a)
+	value, err := h.seal(a)
 	if err != nil {
-		h.refuse(w, r, http.StatusInternalServerError, "api.internal")
+		h.log.Error("sealing an identification attempt", "err", err)
+		router.Problem(w, r, http.StatusInternalServerError, "internal", nil)
 		return
 	}
-	// The attempt waits in a short-lived cookie only the callback path receives.
+	// The attempt waits in a short-lived, signed cookie only the callback path receives.
 	http.SetCookie(w, &http.Cookie{
-		Name: attemptName, Value: base64.RawURLEncoding.EncodeToString(data), Path: CallbackPath,
-		MaxAge: int(identity.MaxAttemptAge / time.Second), HttpOnly: true, Secure: !session.IsLocalhost(r),
+		Name: attemptName, Value: value, Path: CallbackPath,
+		MaxAge: int(identity.MaxAttemptAge / time.Second), HttpOnly: true, Secure: site.SecureCookies(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, h.provider.AuthURL(a), http.StatusFound)
 }
 
-// callback finishes an identification and signs the browser in.
-func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
-	if !h.limit.allow(clientIP(r)) {
-		h.refuse(w, r, http.StatusTooManyRequests, "auth.tooMany")
-		return
+// seal signs an attempt: base64url(JSON) + "." + base64url(HMAC-SHA256).
+func (h *Handler) seal(a identity.Attempt) (string, error) {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return "", err
+	}
+	payload := base64.RawURLEncoding.EncodeToString(data)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(h.mac(payload)), nil
+}
+
+// open checks an attempt cookie's signature and decodes it; a zero Attempt (which no
+// callback matches) when anything is wrong.
+func (h *Handler) open(value string) identity.Attempt {
+	payload, sig, ok := strings.Cut(value, ".")
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if !ok || err != nil || !hmac.Equal(got, h.mac(payload)) {
+		return identity.Attempt{}
 	}
 	var a identity.Attempt
+	data, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || json.Unmarshal(data, &a) != nil {
+		return identity.Attempt{}
+	}
+	return a
+}
+
+func (h *Handler) mac(payload string) []byte {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte("lomake attempt\x00" + payload))
+	return m.Sum(nil)
+}
+
+// callback finishes an identification and signs the browser in.
+func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+	var a identity.Attempt
 	if c, err := r.Cookie(attemptName); err == nil {
-		if data, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil {
-			_ = json.Unmarshal(data, &a)
-		}
+		a = h.open(c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: attemptName, Value: "", Path: CallbackPath, MaxAge: -1,
-		HttpOnly: true, Secure: !session.IsLocalhost(r), SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: site.SecureCookies(r), SameSite: http.SameSiteLaxMode})
 	id, err := identity.Callback(r.Context(), h.provider, a, r.URL.Query(), h.now())
 	if err != nil {
-		h.log.Info("identification failed", "err", err)
-		h.refuse(w, r, http.StatusBadRequest, "auth.failed")
+		h.log.Info("identification failed", "id", router.RequestID(r), "err", err)
+		router.Problem(w, r, http.StatusBadRequest, "failed", nil)
 		return
 	}
 	u, err := h.user(id)
 	if err != nil {
 		h.log.Error("finding the identified user", "err", err)
-		h.refuse(w, r, http.StatusInternalServerError, "api.internal")
+		router.Problem(w, r, http.StatusInternalServerError, "internal", nil)
 		return
 	}
 	if _, err := h.sessions.Start(w, r, u.ID); err != nil {
 		h.log.Error("starting a session", "err", err)
-		h.refuse(w, r, http.StatusInternalServerError, "api.internal")
+		router.Problem(w, r, http.StatusInternalServerError, "internal", nil)
 		return
 	}
 	lang := locales.Remembered(r)
-	to := a.Return
+	// Checked again: the cookie is signed, but a path is only followed if it is ours.
+	to := identity.LocalPath(a.Return)
 	if to == "" {
 		to = "/" + lang + "/home"
 	}
@@ -150,16 +209,11 @@ func (h *Handler) user(id identity.Identity) (store.User, error) {
 	return u, nil
 }
 
-// logout signs the browser out. It needs the session's CSRF token: otherwise any site
-// could sign residents out.
+// logout signs the browser out. The router has checked the session's CSRF token (a
+// form field): otherwise any site could sign residents out.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	s, err := h.sessions.Get(r)
-	if err == nil && !session.CheckCSRF(r, s) {
-		h.refuse(w, r, http.StatusForbidden, "auth.csrf")
-		return
-	}
 	if err := h.sessions.End(w, r); err != nil {
-		h.log.Error("ending a session", "err", err)
+		h.log.Error("ending a session", "id", router.RequestID(r), "err", err)
 	}
 	http.Redirect(w, r, "/"+locales.Remembered(r)+"/?logged-out=1", http.StatusSeeOther)
 }
@@ -167,52 +221,30 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 // extend records activity ("Continue" in the idle warning, or typing) and answers like
 // current.
 func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
-	s, err := h.sessions.Get(r)
-	if err != nil {
-		h.refuse(w, r, http.StatusUnauthorized, "api.unauthenticated")
-		return
-	}
-	if !session.CheckCSRF(r, s) {
-		h.refuse(w, r, http.StatusForbidden, "auth.csrf")
-		return
-	}
+	s := router.CallerOf(r).Session
 	s.LastSeen = time.Time{} // force the write: the user asked to continue
-	if err := h.sessions.Touch(&s); err != nil {
-		h.log.Error("extending a session", "err", err)
+	if err := h.sessions.Touch(s); err != nil {
+		h.log.Error("extending a session", "id", router.RequestID(r), "err", err)
 	}
-	h.current(w, r)
+	current(w, r, h.sessions)
 }
 
 // current tells the client who is signed in, the CSRF token for its requests, and how
 // long the session has left (for the idle warning).
-func (h *Handler) current(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	s, err := h.sessions.Get(r)
-	if err != nil {
-		json.NewEncoder(w).Encode(map[string]any{"authenticated": false})
+func current(w http.ResponseWriter, r *http.Request, sm *session.Manager) {
+	c := router.CallerOf(r)
+	if c.User == nil {
+		router.JSON(w, http.StatusOK, apiv1.Session{})
 		return
 	}
-	u, err := h.store.User(s.UserID)
-	if err != nil {
-		json.NewEncoder(w).Encode(map[string]any{"authenticated": false})
-		return
-	}
-	json.NewEncoder(w).Encode(map[string]any{
-		"authenticated":    true,
-		"user":             u.ID, // random, not the identity code: tells the device whose outbox is whose
-		"name":             u.GivenName + " " + u.FamilyName,
-		"registered":       u.Registered,
-		"csrf":             s.CSRF,
-		"remainingSeconds": int(h.sessions.Remaining(s) / time.Second),
+	router.JSON(w, http.StatusOK, apiv1.Session{
+		Authenticated:    true,
+		User:             c.User.ID, // random, not the identity code: tells the device whose outbox is whose
+		Name:             c.User.GivenName + " " + c.User.FamilyName,
+		Registered:       c.User.Registered,
+		CSRF:             c.Session.CSRF,
+		RemainingSeconds: int(sm.Remaining(*c.Session) / time.Second),
 	})
-}
-
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, id string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write([]byte(locales.T(locales.Remembered(r), id, nil) + "\n"))
 }
 
 func validMethod(m string) bool {
@@ -222,51 +254,4 @@ func validMethod(m string) bool {
 		}
 	}
 	return false
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return strings.TrimSpace(host)
-}
-
-// limiter allows n requests per window per client: identification is expensive for the
-// provider and a target for guessing.
-type limiter struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	now    func() time.Time
-	seen   map[string][]time.Time
-}
-
-func newLimiter(n int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{n: n, window: window, now: now, seen: map[string][]time.Time{}}
-}
-
-func (l *limiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	recent := l.seen[key][:0]
-	for _, t := range l.seen[key] {
-		if now.Sub(t) < l.window {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= l.n {
-		l.seen[key] = recent
-		return false
-	}
-	l.seen[key] = append(recent, now)
-	if len(l.seen) > 10000 { // forget quiet clients so the map cannot grow without end
-		for k, ts := range l.seen {
-			if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= l.window {
-				delete(l.seen, k)
-			}
-		}
-	}
-	return true
 }

@@ -10,9 +10,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,16 +27,23 @@ import (
 
 // Handler serves everything that is not the API.
 type Handler struct {
-	pages  *app.Handler
-	static http.Handler
-	wasmBr []byte
-	wasmGz []byte
-	etag   string
-	exists func(serviceID string) bool
+	pages     *app.Handler
+	static    http.Handler
+	staticFS  fs.FS
+	wasmBr    []byte
+	wasmGz    []byte
+	etag      string
+	exists    func(serviceID string) bool
+	publicURL string
 }
 
 // ReleaseEnv names the deploy (Config.Release); it is part of the version.
 const ReleaseEnv = "LOMAKE_RELEASE"
+
+// PublicURLEnv is the portal's public address without a trailing slash
+// ("https://asiointi.hel.fi"), for the absolute addresses of link previews (og:url,
+// og:image). Unset, they use the address each request came to.
+const PublicURLEnv = "LOMAKE_PUBLIC_URL"
 
 // workerJS is our service worker; see the file for what it caches and why.
 //
@@ -43,7 +52,8 @@ var workerJS string
 
 // New builds the handler from the web files (web.FS). services are the ids of the known
 // services: their pages and schemas are cached for offline use, and an unknown
-// service's page answers 404. env reaches the pages on both sides through app.Getenv.
+// service's page answers 404. env reaches the pages on both sides through app.Getenv;
+// env[PublicURLEnv], if set, must be an http or https origin.
 func New(files fs.FS, services []string, env map[string]string) (*Handler, error) {
 	known := map[string]bool{}
 	for _, id := range services {
@@ -54,7 +64,13 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
 	}
-	h := &Handler{static: http.StripPrefix("/web/", http.FileServer(http.FS(static))), exists: exists}
+	h := &Handler{static: http.StripPrefix("/web/", http.FileServer(http.FS(static))), staticFS: static, exists: exists}
+	if h.publicURL = strings.TrimRight(env[PublicURLEnv], "/"); h.publicURL != "" {
+		u, err := url.Parse(h.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("pwa: %s %q is not an http or https origin such as https://asiointi.hel.fi", PublicURLEnv, h.publicURL)
+		}
+	}
 	if h.wasmBr, err = fs.ReadFile(files, "dist/app.wasm.br"); err != nil {
 		return nil, fmt.Errorf("pwa: the WebAssembly client is not built (run make): %w", err)
 	}
@@ -122,6 +138,7 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 			Maskable: "/web/icons/icon-maskable-512.png",
 			SVG:      "/web/icons/icon.svg",
 		},
+		Image:                 previewImage,
 		Styles:                []string{"/web/app.css"},
 		Scripts:               []string{"/web/lomake.js"},
 		CacheableResources:    cacheable,
@@ -142,8 +159,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/web/app.wasm" || p == "/app.wasm":
 		h.serveWasm(w, r)
 	case strings.HasPrefix(p, "/web/"):
+		if !h.isStatic(strings.TrimPrefix(p, "/web/")) {
+			h.serveNotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		h.static.ServeHTTP(w, r)
+	case p == "/robots.txt" || p == "/sitemap.xml" || p == "/ads.txt":
+		// go-app would fetch these from http://<the request's Host>/web/… and keep what
+		// it got for everyone: a forged Host would choose their content.
+		if !h.isStatic(p[1:]) {
+			h.serveNotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, h.staticFS, p[1:])
 	case p == "/":
 		h.redirectToLanguage(w, r)
 	default:
@@ -206,28 +236,92 @@ func (h *Handler) redirectToLanguage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, ui.CatalogPath(locales.Remembered(r)), http.StatusFound)
 }
 
+// isStatic reports whether name is a file of the static files (not a folder, which
+// the file server would list).
+func (h *Handler) isStatic(name string) bool {
+	if !fs.ValidPath(name) {
+		return false
+	}
+	fi, err := fs.Stat(h.staticFS, name)
+	return err == nil && !fi.IsDir()
+}
+
+// servePage prerenders a page, or serves one of go-app's files. An address that is no
+// page gets the portal's own not-found page with status 404, in the address's language.
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if locales.Supported(segs[0]) {
-		http.SetCookie(w, &http.Cookie{
-			Name: "lang", Value: segs[0], Path: "/", MaxAge: 365 * 24 * 3600,
-			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
-		})
+	found := ui.Routed(r.URL.Path) && !(len(segs) >= 3 && segs[1] == "services" && !h.exists(segs[2]))
+	if !locales.Supported(segs[0]) {
+		page := &pageWriter{header: w.Header(), status: http.StatusOK}
+		h.pages.ServeHTTP(page, r)
+		if !page.isPage() { // app.js, the manifest and go-app's other files
+			h.send(w, r, page, true)
+			return
+		}
+		h.serveNotFound(w, r)
+		return
 	}
+	http.SetCookie(w, &http.Cookie{
+		Name: "lang", Value: segs[0], Path: "/", MaxAge: 365 * 24 * 3600,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+	})
 	page := &pageWriter{header: w.Header(), status: http.StatusOK}
 	h.pages.ServeHTTP(page, r)
+	h.send(w, r, page, found)
+}
+
+// serveNotFound answers an address without a language that leads nowhere: the
+// not-found page in the user's language, prerendered at a not-found address in it.
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	at := r.Clone(r.Context())
+	at.URL.Path, at.URL.RawPath = ui.NotFoundPath(locales.Remembered(r)), ""
+	w.Header().Set("Vary", "Cookie, Accept-Language")
+	page := &pageWriter{header: w.Header(), status: http.StatusOK}
+	h.pages.ServeHTTP(page, at)
+	h.send(w, r, page, false)
+}
+
+// send corrects a prerendered page's status and markup, then sends it. found is
+// false for a page that is the not-found page.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, page *pageWriter, found bool) {
 	body := page.body.Bytes()
-	if page.status == http.StatusOK {
-		if len(segs) >= 3 && segs[1] == "services" && !h.exists(segs[2]) {
+	if page.isPage() {
+		if !found {
 			page.status = http.StatusNotFound
 		}
-		if strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
-			body = bareARIA.ReplaceAll(body, []byte(`$1="true"$2`))
-		}
+		body = bareARIA.ReplaceAll(body, []byte(`$1="true"$2`))
+		body = h.absolutePreview(body, r)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(page.status)
 	w.Write(body)
+}
+
+// previewImage is the picture of a link preview.
+const previewImage = "/web/icons/icon-512.png"
+
+// previewTag finds the link preview's address and picture, which go-app writes as
+// "https://" and the path without our host (and without the path's final slash).
+var previewTag = regexp.MustCompile(`<meta [^>]*property="og:(url|image)"[^>]*>`)
+
+// absolutePreview gives a page's link preview absolute addresses: the page's own path
+// (without its query) and the picture, at the public address.
+func (h *Handler) absolutePreview(body []byte, r *http.Request) []byte {
+	base := h.publicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return previewTag.ReplaceAllFunc(body, func(tag []byte) []byte {
+		prop, target := "og:url", r.URL.EscapedPath()
+		if bytes.Contains(tag, []byte(`"og:image"`)) {
+			prop, target = "og:image", previewImage
+		}
+		return []byte(`<meta property="` + prop + `" content="` + html.EscapeString(base+target) + `">`)
+	})
 }
 
 // bareARIA finds ARIA attributes that go-app's prerenderer wrote without their value:
@@ -245,3 +339,8 @@ type pageWriter struct {
 func (p *pageWriter) Header() http.Header         { return p.header }
 func (p *pageWriter) WriteHeader(code int)        { p.status = code }
 func (p *pageWriter) Write(b []byte) (int, error) { return p.body.Write(b) }
+
+// isPage reports whether go-app answered with a page (not a file, an error or 304).
+func (p *pageWriter) isPage() bool {
+	return p.status == http.StatusOK && strings.HasPrefix(p.header.Get("Content-Type"), "text/html")
+}

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/lomake/lomake/locales"
 )
 
 var wasm = bytes.Repeat([]byte("\x00asm fake client "), 1000)
@@ -220,5 +225,164 @@ func TestWorkerCachesTheAppForOffline(t *testing.T) {
 	}
 	if !strings.Contains(js, `path.startsWith("/auth/")`) {
 		t.Error("the worker does not leave identification alone")
+	}
+}
+
+// A confirmation page's address can be written by anyone: the prerendered page never
+// vouches for the case number in it (phishing: "your case number is CALL-THIS-NUMBER").
+func TestSentPageDoesNotConfirmTheAddresssCaseNumber(t *testing.T) {
+	h := newHandler(t)
+	for _, lang := range locales.Languages {
+		for _, number := range []string{"HEL-FAKE-0000", "HEL-KOI-2026-000123"} {
+			t.Run(lang+" "+number, func(t *testing.T) {
+				w := get(h, "/"+lang+"/services/dog-registration/sent?case="+number)
+				body := w.Body.String()
+				if w.Code != http.StatusOK {
+					t.Fatalf("status %d", w.Code)
+				}
+				if strings.Contains(body, number) {
+					t.Errorf("the page repeats the address's case number %s", number)
+				}
+				for _, id := range []string{"confirm.title", "confirm.caseNumber"} {
+					if s := locales.T(lang, id, nil); strings.Contains(body, s) {
+						t.Errorf("the page says %q", s)
+					}
+				}
+				if !strings.Contains(body, "<title>"+locales.T(lang, "sent.none.title", nil)) ||
+					!strings.Contains(body, html.EscapeString(locales.T(lang, "sent.none.text", nil))) {
+					t.Errorf("the page does not say that it confirms nothing:\n%s", body)
+				}
+			})
+		}
+	}
+}
+
+// An address that leads nowhere gets the portal's page, in its language, not Go's
+// plain-text answer that a phone shows tiny.
+func TestUnknownAddressesGetTheTranslatedNotFoundPage(t *testing.T) {
+	h := newHandler(t)
+	cases := []struct {
+		path string
+		hdr  []string
+		lang string
+	}{
+		{"/en/nope", nil, "en"},
+		{"/fi/folder", nil, "fi"},
+		{"/sv/services/nope", nil, "sv"},
+		{"/fi/services/nope", nil, "fi"},
+		{"/en/services/dog-registration/nope", nil, "en"},
+		{"/xx/", nil, "fi"},
+		{"/xx/", []string{"Accept-Language", "sv-FI,sv;q=0.9"}, "sv"},
+		{"/services/dog-registration", []string{"Cookie", "lang=en", "Accept-Language", "sv"}, "en"},
+		{"/web/nope.css", []string{"Accept-Language", "en"}, "en"},
+		{"/web/icons/", nil, "fi"},
+	}
+	for _, c := range cases {
+		t.Run(c.path+" "+c.lang, func(t *testing.T) {
+			w := get(h, c.path, c.hdr...)
+			body := w.Body.String()
+			if w.Code != http.StatusNotFound || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+				t.Fatalf("status %d, Content-Type %q:\n%.300s", w.Code, w.Header().Get("Content-Type"), body)
+			}
+			title := locales.T(c.lang, "notfound.title", nil)
+			for _, want := range []string{`<html lang="` + c.lang + `">`, "<title>" + title, "<h1>" + title + "</h1>",
+				`name="viewport"`, `class="topbar"`, `href="` + "/" + c.lang + `/"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("no %s in\n%s", want, body)
+				}
+			}
+			if n := w.Header().Get("Content-Length"); n != strconv.Itoa(len(body)) {
+				t.Errorf("Content-Length %s for %d bytes", n, len(body))
+			}
+		})
+	}
+}
+
+// meta returns the content of the page's first meta tag with attr (name="description").
+func meta(page, attr string) string {
+	tag := regexp.MustCompile(`<meta [^>]*` + regexp.QuoteMeta(attr) + `[^>]*>`).FindString(page)
+	m := regexp.MustCompile(`content="([^"]*)"`).FindStringSubmatch(tag)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// Link previews are in the page's language and point at the public address.
+func TestLinkPreviewsAreInThePagesLanguageAtThePublicAddress(t *testing.T) {
+	newHandler(t) // the routes
+	h, err := New(files(t, "body{}"), []string{"dog-registration"}, map[string]string{PublicURLEnv: "https://asiointi.example.fi/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ base, path, lang, description string }{
+		{"https://asiointi.example.fi", "/sv/", "sv", locales.T("sv", "catalog.intro", nil)},
+		{"https://asiointi.example.fi", "/en/", "en", locales.T("en", "catalog.intro", nil)},
+		{"https://asiointi.example.fi", "/fi/", "fi", locales.T("fi", "catalog.intro", nil)},
+		{"https://asiointi.example.fi", "/en/login", "en", locales.T("en", "catalog.intro", nil)},
+		{"https://asiointi.example.fi", "/sv/services/dog-registration", "sv", "Anmäl din hund och dess ägares uppgifter till hundregistret."},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			page := get(h, c.path+"?case=x").Body.String()
+			if got := meta(page, `name="description"`); !strings.Contains(got, c.description) {
+				t.Errorf("description %q, want %q", got, c.description)
+			}
+			if got := meta(page, `property="og:description"`); !strings.Contains(got, c.description) {
+				t.Errorf("og:description %q, want %q", got, c.description)
+			}
+			if got, want := meta(page, `property="og:title"`), locales.T(c.lang, "site.name", nil); !strings.Contains(got, want) {
+				t.Errorf("og:title %q, want it to name %q", got, want)
+			}
+			if got := meta(page, `property="og:url"`); got != c.base+c.path {
+				t.Errorf("og:url %q, want %q", got, c.base+c.path)
+			}
+			if got := meta(page, `property="og:image"`); got != c.base+"/web/icons/icon-512.png" {
+				t.Errorf("og:image %q", got)
+			}
+		})
+	}
+	// Without a public address, the request's own (plain http on localhost).
+	r := httptest.NewRequest("GET", "/en/", nil)
+	r.Host = "localhost:8080"
+	w := httptest.NewRecorder()
+	newHandler(t).ServeHTTP(w, r)
+	if got := meta(w.Body.String(), `property="og:url"`); got != "http://localhost:8080/en/" {
+		t.Errorf("og:url without %s: %q", PublicURLEnv, got)
+	}
+	for _, bad := range []string{"asiointi.example.fi", "ftp://asiointi.example.fi", "https://", "https://x.fi/?a=b", "https://x.fi/portal"} {
+		if _, err := New(files(t, "body{}"), nil, map[string]string{PublicURLEnv: bad}); err == nil {
+			t.Errorf("%s %q was accepted", PublicURLEnv, bad)
+		}
+	}
+}
+
+// go-app fetches /robots.txt and the like from the request's Host and keeps the answer:
+// the portal must never ask another host, whatever the Host header says.
+func TestWellKnownFilesAreNotFetchedFromTheRequestsHost(t *testing.T) {
+	asked := false
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = true
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("Disallow: nothing, from elsewhere"))
+	}))
+	defer other.Close()
+	h := newHandler(t)
+	for _, p := range []string{"/robots.txt", "/sitemap.xml", "/ads.txt"} {
+		r := httptest.NewRequest("GET", p, nil)
+		r.Host = strings.TrimPrefix(other.URL, "http://")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if asked || w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "elsewhere") {
+			t.Errorf("%s: asked the request's host: %v, status %d", p, asked, w.Code)
+		}
+	}
+	fsys := files(t, "body{}")
+	fsys["static/robots.txt"] = &fstest.MapFile{Data: []byte("User-agent: *\n")}
+	withRobots, err := New(fsys, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := get(withRobots, "/robots.txt"); w.Code != 200 || w.Body.String() != "User-agent: *\n" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		t.Errorf("the portal's own robots.txt: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Body.String())
 	}
 }

@@ -5,14 +5,13 @@ package session
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/lomake/lomake/server/site"
 	"github.com/lomake/lomake/server/store"
 )
 
@@ -23,8 +22,6 @@ const (
 	IdleTimeout = 2 * time.Hour
 	// WarnBefore is when the user is warned that the session is about to end.
 	WarnBefore = 5 * time.Minute
-	// CSRFHeader carries the session's CSRF token on API requests.
-	CSRFHeader = "X-CSRF-Token"
 	// touchEvery limits LastSeen writes: activity within a minute changes nothing that
 	// matters for a 2-hour timeout.
 	touchEvery = time.Minute
@@ -115,18 +112,8 @@ func (m *Manager) End(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// CheckCSRF reports whether a state-changing request carries the session's token, in
-// the X-CSRF-Token header (API) or a "csrf" form field (HTML forms).
-func CheckCSRF(r *http.Request, s store.Session) bool {
-	got := r.Header.Get(CSRFHeader)
-	if got == "" {
-		got = r.PostFormValue("csrf")
-	}
-	return s.CSRF != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
-}
-
-// cookie is Secure everywhere but on localhost (browsers refuse Secure cookies over
-// plain http, and `make run` serves plain http), HttpOnly, and SameSite=Lax so that a
+// cookie is Secure everywhere but for a browser on this machine over plain http (`make
+// run`; see site.SecureCookies), HttpOnly, and SameSite=Lax so that a
 // link from another site still arrives signed in but no cross-site POST carries it.
 func (m *Manager) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
@@ -134,23 +121,10 @@ func (m *Manager) cookie(r *http.Request, value string, maxAge int) *http.Cookie
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,
-		Secure:   !IsLocalhost(r),
+		Secure:   site.SecureCookies(r),
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	}
-}
-
-// IsLocalhost reports whether the request came to a loopback host name.
-func IsLocalhost(r *http.Request) bool {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func token() string {

@@ -3,7 +3,6 @@ package session
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -117,31 +116,5 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	}
 	if _, err := m.Get(request("localhost", w)); err != ErrNone {
 		t.Errorf("the old cookie still signs in after logout: %v", err)
-	}
-}
-
-func TestCSRF(t *testing.T) {
-	m, _ := setup(t)
-	w := httptest.NewRecorder()
-	s, _ := m.Start(w, request("localhost", nil), "u1")
-	r := httptest.NewRequest("POST", "/api/v1/x", nil)
-	if CheckCSRF(r, s) {
-		t.Error("a request without the token passed")
-	}
-	r.Header.Set(CSRFHeader, s.CSRF+"x")
-	if CheckCSRF(r, s) {
-		t.Error("a wrong token passed")
-	}
-	r.Header.Set(CSRFHeader, s.CSRF)
-	if !CheckCSRF(r, s) {
-		t.Error("the right header token was refused")
-	}
-	form := httptest.NewRequest("POST", "/profile", strings.NewReader("csrf="+s.CSRF))
-	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if !CheckCSRF(form, s) {
-		t.Error("the right form token was refused")
-	}
-	if CheckCSRF(r, store.Session{}) {
-		t.Error("a session without a token accepts requests")
 	}
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -84,4 +86,57 @@ func TestIdempotentCreate(t *testing.T) {
 	if err != nil || !existing || again.Number != first.Number {
 		t.Errorf("after restart: %+v %v %v", again, existing, err)
 	}
+}
+
+// A key is bound to its send: the same key with another service or other data is
+// refused, never answered with the first send's case number; racing in one batch too.
+func TestIdempotencyKeyBoundToSend(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	dog := Case{ServiceID: "dog-registration", Owner: "u1", Data: json.RawMessage(`{"dog":1}`), CreatedAt: at}
+	if _, _, err := s.CreateCaseOnce(ctx, "KOI", dog, "k"); err != nil {
+		t.Fatal(err)
+	}
+	parking := Case{ServiceID: "resident-parking-permit", Owner: "u1", Data: json.RawMessage(`{"car":1}`), CreatedAt: at}
+	otherDog := dog
+	otherDog.Data = json.RawMessage(`{"dog":2}`)
+	for name, c := range map[string]Case{"another service": parking, "another body": otherDog} {
+		t.Run(name, func(t *testing.T) {
+			got, existing, err := s.CreateCaseOnce(ctx, "PYS", c, "k")
+			if !errors.Is(err, ErrKeyReused) || existing || got.Number != "" {
+				t.Errorf("got %q existing %v err %v, want ErrKeyReused", got.Number, existing, err)
+			}
+		})
+	}
+	t.Run("racing in one batch", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		made, refused := 0, 0
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := dog
+				c.Data = json.RawMessage(fmt.Sprintf(`{"dog":%d}`, 100+i%2))
+				_, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "race")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case errors.Is(err, ErrKeyReused):
+					refused++
+				case err == nil && !existing:
+					made++
+				}
+			}()
+		}
+		wg.Wait()
+		if made != 1 || refused != 5 {
+			t.Errorf("made %d, refused %d; want 1 case and the 5 other bodies refused", made, refused)
+		}
+	})
 }

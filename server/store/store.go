@@ -13,6 +13,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +32,10 @@ import (
 
 // ErrNotFound is returned when no case has the requested number.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrKeyReused means an idempotency key was already used for another send: another
+// service or another body. Replaying that case would hand out someone else's number.
+var ErrKeyReused = errors.New("store: idempotency key used for a different send")
 
 // errClosed is returned by calls made after Close.
 var errClosed = errors.New("store: closed")
@@ -76,6 +82,7 @@ type createReq struct {
 	series series
 	c      Case
 	key    string            // idempotency key, already scoped to the owner; may be empty
+	sum    string            // hex SHA-256 of the case data, bound to the key
 	reply  chan createResult // buffered so the writer never blocks on a caller that gave up
 }
 
@@ -142,7 +149,9 @@ func (s *Store) CreateCase(ctx context.Context, code string, c Case) (Case, erro
 // CreateCaseOnce is CreateCase with an idempotency key: the first call with a key
 // creates the case, every later one (also one racing in the same batch) returns that
 // case with existing set. The key is remembered per owner, in the same synced batch as
-// the case, so a send retried after a crash or a lost answer still makes one case.
+// the case, so a send retried after a crash or a lost answer still makes one case. It is
+// bound to the service and a hash of the data: the same key with another service or
+// other data is ErrKeyReused, never a replay of a case that is not this send's.
 func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key string) (Case, bool, error) {
 	if key != "" && (len(key) > 200 || strings.ContainsAny(key, "\x00")) {
 		return Case{}, false, fmt.Errorf("store: create case: invalid idempotency key")
@@ -150,6 +159,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 	if key != "" {
 		key = c.Owner + "/" + key
 	}
+	sum := sha256.Sum256(c.Data)
 	if !validCode(code) {
 		return Case{}, false, fmt.Errorf("store: create case: invalid service code %q", code)
 	}
@@ -177,6 +187,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 		series: series{code: code, year: year},
 		c:      c,
 		key:    key,
+		sum:    hex.EncodeToString(sum[:]),
 		reply:  make(chan createResult, 1),
 	}
 	// Checked first because select picks randomly among ready cases.
@@ -309,14 +320,23 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 	out := make([]Case, len(live))
 	existing := make([]bool, len(live))
 	inBatch := map[string]int{} // idempotency key -> index of its first request here
+	refused := make([]error, len(live))
 	b := new(leveldb.Batch)
 	for i, r := range live {
 		if r.key != "" {
 			if j, ok := inBatch[r.key]; ok {
+				if live[j].sum != r.sum || live[j].c.ServiceID != r.c.ServiceID {
+					refused[i] = ErrKeyReused
+					continue
+				}
 				out[i], existing[i] = out[j], true
 				continue
 			}
-			if c, ok, err := s.caseByKey(r.key); err != nil {
+			if c, ok, err := s.caseByKey(r.key, r.c.ServiceID, r.sum); err != nil {
+				if errors.Is(err, ErrKeyReused) {
+					refused[i] = err
+					continue
+				}
 				fail(err)
 				return
 			} else if ok {
@@ -348,7 +368,7 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 		b.Put(caseKey(c.Number), v)
 		b.Put(indexKey(c.ServiceID, c.Number), nil)
 		if r.key != "" {
-			b.Put(idemKey(r.key), []byte(c.Number))
+			b.Put(idemKey(r.key), []byte(c.Number+" "+c.ServiceID+" "+r.sum))
 		}
 		out[i] = c
 	}
@@ -364,22 +384,28 @@ func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
 		counters[k] = n
 	}
 	for i, r := range live {
-		r.reply <- createResult{c: out[i], existing: existing[i]}
+		r.reply <- createResult{c: out[i], existing: existing[i], err: refused[i]}
 	}
 }
 
-// caseByKey finds the case an idempotency key made, if any.
-func (s *Store) caseByKey(key string) (Case, bool, error) {
-	number, err := s.db.Get(idemKey(key), nil)
+// caseByKey finds the case an idempotency key made, if any, and checks that it was made
+// by the same send: the same service and the same data.
+func (s *Store) caseByKey(key, serviceID, sum string) (Case, bool, error) {
+	v, err := s.db.Get(idemKey(key), nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
 		return Case{}, false, nil
 	}
 	if err != nil {
 		return Case{}, false, readError("idempotency key", err)
 	}
-	c, err := s.Case(string(number))
+	// "number service sum"; keys written before the binding hold the number alone.
+	number, binding, _ := strings.Cut(string(v), " ")
+	c, err := s.Case(number)
 	if err != nil {
 		return Case{}, false, err
+	}
+	if c.ServiceID != serviceID || (binding != "" && binding != serviceID+" "+sum) {
+		return Case{}, false, ErrKeyReused
 	}
 	return c, true, nil
 }

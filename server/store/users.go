@@ -33,6 +33,7 @@ type writeLocks struct {
 	users    sync.Mutex // CreateUser and UpdateUser
 	sessions sync.Mutex // PutSession and DeleteSessionsIdleSince
 	drafts   sync.Mutex // compare-and-set of draft revisions
+	secrets  sync.Mutex // Secret makes each secret once
 }
 
 // userIDLen is the length of a user ID: 16 random bytes in unpadded base64url.

@@ -1,7 +1,12 @@
 // Command lomake runs the e-services portal: pages, API and storage in one process.
 //
 //	PORT                        port to listen on (default 8080)
+//	LISTEN_ADDR                 address to listen on (default 127.0.0.1:$PORT: this machine only)
 //	DATA_DIR                    LevelDB directory (default ./data)
+//	LOMAKE_PUBLIC_URL           the address residents use, e.g. https://asiointi.example.fi
+//	LOMAKE_TRUSTED_PROXIES      proxies (addresses, CIDR ranges) whose X-Forwarded-* are believed
+//	LOMAKE_COOKIE_KEY           hex key (32+ bytes) that signs cookies; unset: made once, kept in the store
+//	LOMAKE_ALLOW_TEST_IDENTIFICATION_ON_NETWORK=1  let the test identification service listen beyond loopback
 //	LOMAKE_PRODUCTION=1         a real deployment: refuses the test identification service
 //	LOMAKE_TEST_IDENTIFICATION=1  the built-in test identification service (make run sets it)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URL, OIDC_SCOPES,
@@ -12,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"net"
 	"os"
@@ -28,15 +34,32 @@ func main() {
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	port := envOr("PORT", "8080")
+	addr := envOr("LISTEN_ADDR", "127.0.0.1:"+port)
 	dataDir := envOr("DATA_DIR", "./data")
+	testID := envBool("LOMAKE_TEST_IDENTIFICATION")
+	if err := server.CheckListen(addr, testID, envBool("LOMAKE_ALLOW_TEST_IDENTIFICATION_ON_NETWORK")); err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	var key []byte
+	if k := os.Getenv("LOMAKE_COOKIE_KEY"); k != "" {
+		var err error
+		if key, err = hex.DecodeString(k); err != nil || len(key) < 32 {
+			log.Error("LOMAKE_COOKIE_KEY must be at least 32 bytes in hex (64 hex digits)")
+			os.Exit(1)
+		}
+	}
 
 	cfg := server.Config{
 		DataDir:            dataDir,
 		Log:                log,
 		Production:         envBool("LOMAKE_PRODUCTION"),
-		TestIdentification: envBool("LOMAKE_TEST_IDENTIFICATION"),
+		TestIdentification: testID,
 		AdminToken:         os.Getenv("LOMAKE_ADMIN_TOKEN"),
 		Release:            os.Getenv("LOMAKE_RELEASE"),
+		PublicURL:          os.Getenv("LOMAKE_PUBLIC_URL"),
+		TrustedProxies:     os.Getenv("LOMAKE_TRUSTED_PROXIES"),
+		CookieKey:          key,
 	}
 	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
 		cfg.OIDC = &oidc
@@ -46,12 +69,17 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	ln, err := net.Listen("tcp", ":"+port)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Error("cannot listen", "port", port, "err", err)
+		srv.Shutdown(context.Background())
+		log.Error("cannot listen", "addr", addr, "err", err)
 		os.Exit(1)
 	}
-	log.Info("serving", "url", "http://localhost:"+port, "data", dataDir,
+	url := "http://" + ln.Addr().String()
+	if server.Loopback(addr) {
+		url = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	log.Info("serving", "url", url, "listen", ln.Addr().String(), "data", dataDir,
 		"services", len(srv.Services.Services()), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	stop := make(chan os.Signal, 1)
