@@ -20,7 +20,7 @@ WASM_GCFLAGS := -gcflags=all=-l -gcflags=runtime/...= -gcflags=internal/...= -gc
 	-gcflags=unicode/...= -gcflags=math= -gcflags=github.com/xeipuuv/...= \
 	-gcflags=github.com/lomake/lomake/schemas=
 
-.PHONY: all run build wasm test test-deps vet bench clean
+.PHONY: all run build wasm test test-deps vet bench fuzz clean
 
 all: build
 
@@ -68,6 +68,11 @@ bench: wasm
 	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -run '^$$' -bench . -benchtime 2s -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/
 	$(GO) test -run '^$$' -bench Submissions -benchtime 5000x ./server/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
+
+## fuzz: the fuzz target over JSON decoding and validation of every service (make test
+## runs only its seed corpus)
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $${FUZZTIME:-2m} ./schemas/
 
 clean:
 	rm -rf bin web/app.wasm web/dist/app.wasm.* .cache

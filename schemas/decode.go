@@ -161,22 +161,8 @@ func (c *jsonChecker) object(depth int) error {
 		}
 		c.pos++
 		c.space()
-		if err := c.value(depth); err != nil {
+		if end, err := c.member(depth, '}'); end || err != nil {
 			return err
-		}
-		c.space()
-		if c.pos >= len(c.data) {
-			return c.fail("syntax")
-		}
-		switch c.data[c.pos] {
-		case ',':
-			c.pos++
-			c.space()
-		case '}':
-			c.pos++
-			return nil
-		default:
-			return c.fail("syntax")
 		}
 	}
 }
@@ -192,24 +178,31 @@ func (c *jsonChecker) array(depth int) error {
 		return nil
 	}
 	for {
-		if err := c.value(depth); err != nil {
+		if end, err := c.member(depth, ']'); end || err != nil {
 			return err
 		}
-		c.space()
-		if c.pos >= len(c.data) {
-			return c.fail("syntax")
-		}
-		switch c.data[c.pos] {
-		case ',':
-			c.pos++
-			c.space()
-		case ']':
-			c.pos++
-			return nil
-		default:
-			return c.fail("syntax")
-		}
 	}
+}
+
+// member checks one value of an object or array and what follows it: a comma (more to
+// come) or the closing bracket (end).
+func (c *jsonChecker) member(depth int, closing byte) (end bool, err error) {
+	if err := c.value(depth); err != nil {
+		return false, err
+	}
+	c.space()
+	switch {
+	case c.pos >= len(c.data):
+		return false, c.fail("syntax")
+	case c.data[c.pos] == ',':
+		c.pos++
+		c.space()
+		return false, nil
+	case c.data[c.pos] == closing:
+		c.pos++
+		return true, nil
+	}
+	return false, c.fail("syntax")
 }
 
 // str checks a string at c.pos and, when decode is set, returns its value (for keys).

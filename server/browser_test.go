@@ -22,6 +22,8 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/lomake/lomake/server/api"
 )
 
 // The browser tests drive Debian's Chromium against a real server on a free port.
@@ -61,6 +63,9 @@ func startServerWithClock(t testing.TB, dataDir string, now func() time.Time) (s
 // release is the deploy the next test server says it is (Config.Release).
 var release string
 
+// limits are the next test server's rate limits (Config.Limits); nil: the defaults.
+var limits *api.Limits
+
 // testServer is a running portal; a test can stop it gracefully, or kill it, and start
 // it again on the same address and data, as after a crash.
 type testServer struct {
@@ -72,7 +77,7 @@ type testServer struct {
 
 func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release})
+	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,12 +177,8 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	a.Register(rt)
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
 
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
 	runner.Add(jobs.Job{Name: "expired sessions", Every: 10 * time.Minute, Run: func(context.Context) error {
-		n, err := st.DeleteSessionsIdleSince(now().Add(-session.IdleTimeout))
+		n, err := sessions.Sweep()
 		if n > 0 {
 			log.Info("expired sessions removed", "count", n)
 		}

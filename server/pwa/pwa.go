@@ -23,6 +23,7 @@ import (
 
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/server/site"
 )
 
 // Handler serves everything that is not the API.
@@ -263,7 +264,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: "lang", Value: segs[0], Path: "/", MaxAge: 365 * 24 * 3600,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode,
+		Secure: site.SecureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 	page := &pageWriter{header: w.Header(), status: http.StatusOK}
 	h.pages.ServeHTTP(page, r)

@@ -109,12 +109,29 @@ func New(cfg Config) *Router {
 	rt := &Router{cfg: cfg, mux: http.NewServeMux()}
 	// Whatever under /api/ no route claims is a JSON 404, not a plain-text one.
 	// (One pattern per method: a method-less one would conflict with the pages' "GET /".)
+	// Pages take only GET: other methods get a translated 405 page, not Go's plain text.
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		rt.mux.HandleFunc(m+" "+apiv1.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 			Problem(w, r, http.StatusNotFound, "notFound", nil)
 		})
+		if m != "GET" {
+			rt.mux.HandleFunc(m+" /", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", "GET, HEAD")
+				Problem(w, r, http.StatusMethodNotAllowed, "methodNotAllowed", nil)
+			})
+		}
 	}
-	rt.handler = cfg.Site.Middleware(secure(rt.mux))
+	rt.handler = cfg.Site.Middleware(secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE":
+			rt.mux.ServeHTTP(w, r)
+		default:
+			// OPTIONS (a CORS preflight, which this portal never grants), TRACE and the
+			// rest: refused in the envelope, not in Go's plain text.
+			w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE")
+			Problem(w, r, http.StatusMethodNotAllowed, "methodNotAllowed", nil)
+		}
+	})))
 	return rt
 }
 
@@ -140,33 +157,42 @@ func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
 // ServeHTTP gives every request an id, one access log line and recovery from panics.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	id := requestID()
+	info := &requestInfo{id: requestID()}
+	id := info.id
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	rec.Header().Set(apiv1.RequestIDHeader, id)
-	r = r.WithContext(context.WithValue(r.Context(), idKey{}, id))
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
 			// One line: what and where, not 35 lines of stack for a hostile body.
-			rt.cfg.Log.Error("panic", "id", id, "route", r.Pattern, "err", fmt.Sprint(p))
+			rt.cfg.Log.Error("panic", "id", id, "route", info.route, "err", fmt.Sprint(p))
 			if !rec.wrote {
 				Problem(rec, r, http.StatusInternalServerError, "internal", nil)
 			}
 		}
-		rt.cfg.Log.Info("request", "id", id, "method", r.Method, "route", r.Pattern,
+		rt.cfg.Log.Info("request", "id", id, "method", r.Method, "route", info.route,
 			"status", rec.status, "bytes", rec.bytes, "ms", time.Since(start).Milliseconds())
 	}()
 	rt.handler.ServeHTTP(rec, r)
 }
 
-type idKey struct{}
+// requestInfo is what the access log learns as the request goes through the layers.
+type requestInfo struct {
+	id    string
+	route string // the matched route's pattern; empty when none matched
+}
+
+type infoKey struct{}
 
 // RequestID is the request's id, as logged and sent in X-Request-Id.
 func RequestID(r *http.Request) string {
-	id, _ := r.Context().Value(idKey{}).(string)
-	return id
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
 }
 
 func requestID() string {
@@ -234,7 +260,11 @@ func User(r *http.Request) store.User {
 // server least: refusals that need no I/O first, the body limit before anything reads
 // the body, then the session, CSRF and the rate limit.
 func (rt *Router) guard(route Route) http.Handler {
+	name := route.Method + " " + route.Pattern
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+			info.route = name
+		}
 		changes := unsafe(r.Method)
 		// A cross-site page can post a plain HTML form, but not JSON without a CORS
 		// preflight, which this portal never grants; browsers say where a request

@@ -96,6 +96,16 @@ func (m *Manager) Touch(s *store.Session) error {
 	return nil
 }
 
+// Sweep removes every session idle for longer than IdleTimeout, also those whose
+// cookie never comes back to be refused (a job runs it).
+func (m *Manager) Sweep() (int, error) {
+	n, err := m.store.DeleteSessionsIdleSince(m.now().Add(-IdleTimeout))
+	if err != nil {
+		return n, fmt.Errorf("session: sweeping: %w", err)
+	}
+	return n, nil
+}
+
 // Remaining is how long the session has left without activity.
 func (m *Manager) Remaining(s store.Session) time.Duration {
 	return s.LastSeen.Add(IdleTimeout).Sub(m.now())

@@ -118,3 +118,22 @@ func TestLogoutEndsTheSession(t *testing.T) {
 		t.Errorf("the old cookie still signs in after logout: %v", err)
 	}
 }
+
+// Sessions whose cookie never comes back are removed by the sweep, live ones kept.
+func TestSweepRemovesIdleSessions(t *testing.T) {
+	m, c := setup(t)
+	old, _ := m.Start(httptest.NewRecorder(), request("localhost", nil), "u1")
+	c.t = c.t.Add(IdleTimeout - time.Minute)
+	live, _ := m.Start(httptest.NewRecorder(), request("localhost", nil), "u2")
+	c.t = c.t.Add(2 * time.Minute)
+	n, err := m.Sweep()
+	if err != nil || n != 1 {
+		t.Fatalf("swept %d, %v; want the one idle session", n, err)
+	}
+	if _, err := m.store.Session(old.ID); err != store.ErrNotFound {
+		t.Errorf("the idle session is still stored: %v", err)
+	}
+	if _, err := m.store.Session(live.ID); err != nil {
+		t.Errorf("the live session was removed: %v", err)
+	}
+}
