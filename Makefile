@@ -62,17 +62,19 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 
 ## bench: validation per document (native and wasm), submissions per second with p99,
-## keystroke to IndexedDB and reconnect to an empty outbox (10 sends) in Chromium
+## the cost of hostile bodies, keystroke to IndexedDB and reconnect to an empty outbox
+## (10 sends) in Chromium
 bench: wasm
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/ ./server/store/
 	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -run '^$$' -bench . -benchtime 2s -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/
 	$(GO) test -run '^$$' -bench Submissions -benchtime 5000x ./server/
+	$(GO) test -run '^$$' -bench HostileBodies -benchtime 10x ./server/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
 
 ## fuzz: the fuzz target over JSON decoding and validation of every service (make test
 ## runs only its seed corpus)
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $${FUZZTIME:-2m} ./schemas/
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $${FUZZTIME:-3m} -fuzzminimizetime 10s ./schemas/
 
 clean:
 	rm -rf bin web/app.wasm web/dist/app.wasm.* .cache

@@ -16,6 +16,10 @@ const (
 	MaxValues    = 5_000 // values of any kind, keys not counted
 	MaxNumberLen = 64    // characters of one number
 	maxExponent  = 400   // |e| of a number: float64 ends near 1e308 and 5e-324
+	// MaxDigits is the significant digits of a number: up to 15, every decimal survives
+	// a trip through float64, so the browser (float64) and the server (exact decimals)
+	// judge the same number against the same limits.
+	MaxDigits = 15
 )
 
 // ErrInvalidJSON reports a document that is not acceptable JSON. Errors from CheckJSON
@@ -23,7 +27,8 @@ const (
 var ErrInvalidJSON = errors.New("schemas: invalid JSON")
 
 // JSONError says why a document was refused. Code is stable and names a message:
-// "syntax", "utf8", "duplicateKey", "numberRange", "depth", "tooManyValues".
+// "syntax", "utf8", "duplicateKey", "numberRange", "numberPrecision", "depth",
+// "tooManyValues".
 type JSONError struct {
 	Code   string
 	Offset int // bytes from the start
@@ -296,6 +301,10 @@ func (c *jsonChecker) number() error {
 		}
 	}
 	mantissaNonzero := nonzero
+	if significantDigits(c.data[start:c.pos]) > MaxDigits {
+		c.pos = start
+		return c.fail("numberPrecision")
+	}
 	if c.pos < len(c.data) && (c.data[c.pos] == 'e' || c.data[c.pos] == 'E') {
 		c.pos++
 		if c.pos < len(c.data) && (c.data[c.pos] == '+' || c.data[c.pos] == '-') {
@@ -330,4 +339,27 @@ func (c *jsonChecker) number() error {
 		return c.fail("numberRange")
 	}
 	return nil
+}
+
+// significantDigits counts the digits of a number's mantissa between its first and last
+// non-zero digit.
+func significantDigits(mantissa []byte) int {
+	first, last := -1, -1
+	n := 0
+	for _, b := range mantissa {
+		if b < '0' || b > '9' {
+			continue
+		}
+		if b != '0' {
+			if first < 0 {
+				first = n
+			}
+			last = n
+		}
+		n++
+	}
+	if first < 0 {
+		return 0
+	}
+	return last - first + 1
 }

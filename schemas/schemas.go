@@ -38,7 +38,8 @@ type Service struct {
 	Pages          []Page
 	Schema         json.RawMessage // the file as written, served to API clients
 
-	compiled *gojsonschema.Schema
+	compiled    *gojsonschema.Schema
+	hasMaxItems bool // some list has maxItems: check lengths before validating
 }
 
 // Page is one step of a multi-page form.
@@ -207,6 +208,7 @@ func Parse(id string, data []byte) (*Service, []string) {
 		return nil, []string{fmt.Sprintf("compiling: %v", err)}
 	}
 	s.compiled = compiled
+	s.hasMaxItems = anyMaxItems(s.Form)
 	return s, nil
 }
 
@@ -286,4 +288,19 @@ func (s *Service) PageOf(pointer string) int {
 		}
 	}
 	return 0
+}
+
+func anyMaxItems(n *Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.MaxItems > 0 || anyMaxItems(n.Items) {
+		return true
+	}
+	for _, p := range n.Properties {
+		if anyMaxItems(p) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -68,6 +69,9 @@ func (s *Service) ValidateJSON(data []byte) ([]Violation, error) {
 	if err := CheckJSON(data); err != nil {
 		return nil, err
 	}
+	if vs := s.overfull(data); len(vs) > 0 {
+		return vs, nil
+	}
 	res, err := s.run(gojsonschema.NewBytesLoader(data))
 	if err != nil {
 		return nil, err
@@ -87,6 +91,46 @@ func (s *Service) ValidateJSONContext(ctx context.Context, data []byte) ([]Viola
 		return nil, cerr
 	}
 	return vs, err
+}
+
+// overfull finds lists longer than their maxItems. Such a document is refused on that
+// alone: gojsonschema would otherwise check (and word an error for) each of thousands of
+// items a hostile body can hold, at a quarter of a CPU-second a request, while a person's
+// form never holds more items than allowed.
+func (s *Service) overfull(data []byte) []Violation {
+	if !s.hasMaxItems {
+		return nil
+	}
+	var doc any
+	if json.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	var out []Violation
+	var walk func(n *Node, v any, pointer string)
+	walk = func(n *Node, v any, pointer string) {
+		if n == nil {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, p := range n.Properties {
+				if c, ok := t[p.Name]; ok {
+					walk(p, c, Pointer(pointer, p.Name))
+				}
+			}
+		case []any:
+			if n.MaxItems > 0 && len(t) > n.MaxItems {
+				out = append(out, Violation{Pointer: pointer, Code: "maxItems", Params: map[string]any{"max": n.MaxItems}})
+				return
+			}
+			for i, c := range t {
+				walk(n.Items, c, Pointer(pointer, i))
+			}
+		}
+	}
+	walk(s.Form, doc, "")
+	s.Sort(out)
+	return out
 }
 
 // run validates, turning a panic inside gojsonschema into ErrValidatorFailed: a hostile

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,12 @@ import (
 func TestHostileSubmissions(t *testing.T) {
 	srv := newServer(t)
 	tessa := srv.signIn(t, "010280-952L", "Tessa", true)
-	manyItems := `{"preferredUnits":[` + strings.Repeat(`"x",`, 4000) + `"x"]}`
+	var keys strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&keys, `"k%d":1,`, i)
+	}
+	manyErrors := `{` + keys.String() + `"k":1}` // each unknown key is an error
+	overfull := `{"preferredUnits":[` + strings.Repeat(`"x",`, 4000) + `"x"]}`
 	for _, c := range []struct {
 		name, service, body string
 		status              int
@@ -24,6 +30,7 @@ func TestHostileSubmissions(t *testing.T) {
 		{"too deep", "dog-registration", strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40), 400, "tooDeep"},
 		{"too many values", "dog-registration", `[` + strings.Repeat(`1,`, 6000) + `1]`, 400, "tooManyValues"},
 		{"over 256 KiB", "dog-registration", `{"a":"` + strings.Repeat("x", 300<<10) + `"}`, 413, "tooLarge"},
+		{"more digits than float64 keeps", "dog-registration", `{"dog":{"name":18446744073709551600}}`, 400, "numberPrecision"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := do(t, "POST", srv.URL+"/api/v1/services/"+c.service+"/submissions?lang=en", "application/json", c.body, tessa...)
@@ -32,11 +39,18 @@ func TestHostileSubmissions(t *testing.T) {
 			}
 		})
 	}
-	t.Run("thousands of errors give a small answer", func(t *testing.T) {
-		a := do(t, "POST", srv.URL+"/api/v1/services/early-childhood-education/submissions?lang=en", "application/json", manyItems, tessa...)
+	t.Run("a thousand errors give a small answer", func(t *testing.T) {
+		a := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions?lang=en", "application/json", manyErrors, tessa...)
 		errs, _ := a.body["errors"].([]any)
-		if a.status != 422 || len(errs) != 100 || a.body["total"].(float64) <= 100 {
+		if a.status != 422 || len(errs) != 100 || a.body["total"].(float64) <= 1000 {
 			t.Errorf("%d: %d errors listed, total %v", a.status, len(errs), a.body["total"])
+		}
+	})
+	t.Run("a list over its maxItems is refused on that alone", func(t *testing.T) {
+		a := do(t, "POST", srv.URL+"/api/v1/services/early-childhood-education/submissions?lang=en", "application/json", overfull, tessa...)
+		errs, _ := a.body["errors"].([]any)
+		if a.status != 422 || len(errs) != 1 || errs[0].(map[string]any)["pointer"] != "/preferredUnits" || errs[0].(map[string]any)["code"] != "maxItems" {
+			t.Errorf("%d: %v", a.status, a.body)
 		}
 	})
 	if c := do(t, "GET", srv.URL+"/api/v1/cases/HEL-KOI-2026-000001", "", "", tessa...); c.status != 404 {

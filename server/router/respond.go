@@ -128,6 +128,8 @@ func JSONError(w http.ResponseWriter, r *http.Request, err error) {
 		switch je.Code {
 		case "duplicateKey", "numberRange":
 			code = je.Code
+		case "numberPrecision":
+			code, data = "numberPrecision", map[string]any{"Max": schemas.MaxDigits}
 		case "depth":
 			code = "tooDeep"
 		case "tooManyValues":
