@@ -20,7 +20,7 @@ WASM_GCFLAGS := -gcflags=all=-l -gcflags=runtime/...= -gcflags=internal/...= -gc
 	-gcflags=unicode/...= -gcflags=math= -gcflags=github.com/xeipuuv/...= \
 	-gcflags=github.com/lomake/lomake/schemas=
 
-.PHONY: all run build wasm test test-deps vet bench fuzz clean
+.PHONY: all run build wasm test test-deps postgresql vet bench fuzz clean
 
 all: build
 
@@ -47,7 +47,13 @@ web/dist/app.wasm.br: web/app.wasm web/precompress/main.go
 test: test-deps wasm vet
 	AXE_JS=$(AXE_JS) CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 12m ./...
 
-test-deps: $(CHROMIUM) $(AXE_JS)
+test-deps: $(CHROMIUM) $(AXE_JS) postgresql
+
+# The storage tests start their own PostgreSQL from Debian's package (as the postgres
+# user, in a temporary directory, on a free port).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "Installing Debian's postgresql for the storage tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests"

@@ -1,0 +1,330 @@
+// Package leveldbkv is the embedded engine of package kv: a LevelDB directory that one
+// process owns.
+//
+// Transactions run one after another on a single writer goroutine, so they are
+// serializable without conflicts to retry. The writer takes every transaction that is
+// waiting, runs them in turn (each sees the writes of those before it), and commits the
+// group as one synced batch: many callers share one fsync (group commit). A group whose
+// write fails fails every transaction in it, and none of their writes is ever visible.
+package leveldbkv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/util"
+
+	"github.com/lomake/lomake/server/kv"
+)
+
+// maxGroup bounds how many transactions share one synced write.
+const maxGroup = 256
+
+// DB is a LevelDB engine.
+type DB struct {
+	db *leveldb.DB
+	// Write commits a batch; it is the database's Write except in tests that need a
+	// commit to fail.
+	Write func(*leveldb.Batch, *opt.WriteOptions) error
+
+	reqs   chan *request // unbuffered: a sent request is owned by the writer
+	quit   chan struct{}
+	done   chan struct{}
+	closed atomic.Bool
+}
+
+type request struct {
+	ctx   context.Context
+	fn    func(kv.Tx) error
+	reply chan error // buffered: the writer never blocks on a caller that gave up
+}
+
+// Open opens (creating if needed) the LevelDB database in dir.
+func Open(dir string) (*DB, error) {
+	db, err := leveldb.OpenFile(dir, nil)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.EWOULDBLOCK), errors.Is(err, syscall.EAGAIN):
+			return nil, fmt.Errorf("leveldb: open %s: the database is in use by another process: %w", dir, err)
+		case lerrors.IsCorrupted(err):
+			return nil, fmt.Errorf("leveldb: open %s: the database is corrupted: %w", dir, err)
+		}
+		return nil, fmt.Errorf("leveldb: open %s: %w", dir, err)
+	}
+	d := &DB{db: db, Write: db.Write, reqs: make(chan *request), quit: make(chan struct{}), done: make(chan struct{})}
+	go d.run()
+	return d, nil
+}
+
+// Close stops the writer, failing transactions it has not taken, and closes the
+// database. A group being committed finishes first.
+func (d *DB) Close() error {
+	if !d.closed.CompareAndSwap(false, true) {
+		return kv.ErrClosed
+	}
+	close(d.quit)
+	<-d.done
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("leveldb: close: %w", err)
+	}
+	return nil
+}
+
+// View runs fn on a snapshot.
+func (d *DB) View(ctx context.Context, fn func(kv.Reader) error) error {
+	if d.closed.Load() {
+		return kv.ErrClosed
+	}
+	snap, err := d.db.GetSnapshot()
+	if err != nil {
+		return readError(err)
+	}
+	defer snap.Release()
+	return fn(&txn{base: snap})
+}
+
+// Update runs fn on the writer and waits for its group to be durable. If ctx ends
+// first, Update returns ctx's error; the transaction may then still commit.
+func (d *DB) Update(ctx context.Context, fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrClosed
+	}
+	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
+	select {
+	case d.reqs <- r:
+	case <-d.quit:
+		return kv.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Snapshot calls fn with every key and value of a consistent snapshot, in order: a
+// backup of a running server.
+func (d *DB) Snapshot(fn func(key, value []byte) error) error {
+	return d.View(context.Background(), func(r kv.Reader) error { return r.Scan(nil, nil, 0, fn) })
+}
+
+func (d *DB) run() {
+	defer close(d.done)
+	group := make([]*request, 0, maxGroup)
+	for {
+		select {
+		case <-d.quit:
+			return
+		case r := <-d.reqs:
+			group = append(group[:0], r)
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case r := <-d.reqs:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		d.commit(group)
+		clear(group)
+	}
+}
+
+// commit runs a group of transactions and writes what they wrote as one batch.
+func (d *DB) commit(group []*request) {
+	pending := overlay{} // the writes of the group's transactions so far
+	var ok []*request
+	lazy := true
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.reply <- err
+			continue
+		}
+		t := &txn{base: d.db, group: pending, own: overlay{}}
+		if err := run(r.fn, t); err != nil {
+			r.reply <- err
+			continue
+		}
+		for k, v := range t.own {
+			pending[k] = v
+		}
+		lazy = lazy && t.lazy
+		ok = append(ok, r)
+	}
+	if len(ok) == 0 {
+		return
+	}
+	b := new(leveldb.Batch)
+	for k, v := range pending {
+		if v.deleted {
+			b.Delete([]byte(k))
+		} else {
+			b.Put([]byte(k), v.value)
+		}
+	}
+	err := d.Write(b, &opt.WriteOptions{Sync: !lazy})
+	if err != nil {
+		err = fmt.Errorf("leveldb: write %d transactions: %w", len(ok), err)
+	}
+	for _, r := range ok {
+		r.reply <- err
+	}
+}
+
+// run calls fn, turning a panic into an error so that one bad transaction cannot stop
+// the writer every other caller waits on.
+func run(fn func(kv.Tx) error, t *txn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("leveldb: transaction panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}
+
+// entry is a write not yet in the database: a value, or a deletion.
+type entry struct {
+	value   []byte
+	deleted bool
+}
+
+type overlay map[string]entry
+
+// iteratorI is the part of LevelDB's iterator that scans use.
+type iteratorI interface {
+	Next() bool
+	Key() []byte
+	Value() []byte
+	Error() error
+	Release()
+}
+
+// txn reads through its own writes, then the group's, then the database.
+type txn struct {
+	base interface {
+		Get([]byte, *opt.ReadOptions) ([]byte, error)
+	}
+	group, own overlay
+	lazy       bool
+}
+
+func (t *txn) Get(key []byte) ([]byte, error) {
+	for _, o := range []overlay{t.own, t.group} {
+		if e, ok := o[string(key)]; ok {
+			if e.deleted {
+				return nil, kv.ErrNotFound
+			}
+			return e.value, nil
+		}
+	}
+	v, err := t.base.Get(key, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, kv.ErrNotFound
+	}
+	if err != nil {
+		return nil, readError(err)
+	}
+	return v, nil
+}
+
+func (t *txn) Put(key, value []byte) {
+	t.own[string(key)] = entry{value: append([]byte(nil), value...)}
+}
+
+func (t *txn) Delete(key []byte) { t.own[string(key)] = entry{deleted: true} }
+
+func (t *txn) Lazy() { t.lazy = true }
+
+func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) error) error {
+	lo := prefix
+	if start != nil && bytes.Compare(start, lo) > 0 {
+		lo = start
+	}
+	rng := &util.Range{Start: lo, Limit: kv.PrefixEnd(prefix)}
+	var it iteratorI
+	switch b := t.base.(type) {
+	case *leveldb.DB:
+		it = b.NewIterator(rng, nil)
+	case *leveldb.Snapshot:
+		it = b.NewIterator(rng, nil)
+	default:
+		return fmt.Errorf("leveldb: scan on %T", b)
+	}
+	defer it.Release()
+
+	// The overlay's keys in the range, in order; the own writes win over the group's.
+	merged := overlay{}
+	for _, o := range []overlay{t.group, t.own} {
+		for k, e := range o {
+			if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
+				merged[k] = e
+			}
+		}
+	}
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+
+	n := 0
+	emit := func(k, v []byte) (bool, error) {
+		if err := fn(k, v); err != nil {
+			return false, err
+		}
+		n++
+		return limit == 0 || n < limit, nil
+	}
+	more := it.Next()
+	i := 0
+	for more || i < len(keys) {
+		var k, v []byte
+		switch {
+		case i < len(keys) && (!more || keys[i] <= string(it.Key())):
+			if more && keys[i] == string(it.Key()) {
+				more = it.Next() // the overlay replaces the stored value
+			}
+			e := merged[keys[i]]
+			i++
+			if e.deleted {
+				continue
+			}
+			k, v = []byte(keys[i-1]), e.value
+		default:
+			// The iterator's slices are valid until Next: use them first.
+			if cont, err := emit(it.Key(), it.Value()); err != nil || !cont {
+				return err
+			}
+			more = it.Next()
+			continue
+		}
+		if cont, err := emit(k, v); err != nil || !cont {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return readError(err)
+	}
+	return nil
+}
+
+// readError calls out corruption, which needs an operator rather than a retry.
+func readError(err error) error {
+	if lerrors.IsCorrupted(err) {
+		return fmt.Errorf("leveldb: the database is corrupted: %w", err)
+	}
+	return fmt.Errorf("leveldb: %w", err)
+}

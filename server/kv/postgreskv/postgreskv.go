@@ -1,0 +1,366 @@
+// Package postgreskv is the shared engine of package kv: a PostgreSQL database that
+// several server instances use at once.
+//
+// It uses only what the PostgreSQL-compatible distributed databases (CockroachDB,
+// YugabyteDB) also offer: one table ordered by its primary key, SERIALIZABLE
+// transactions retried on serialization failures (SQLSTATE 40001), upserts, and
+// versioned migrations in a table of their own; no sequences, advisory locks or
+// LISTEN/NOTIFY.
+package postgreskv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lomake/lomake/server/kv"
+)
+
+// migrations are applied in order, each once, at Open. Append; never edit one that has
+// shipped.
+var migrations = []string{
+	1: `CREATE TABLE IF NOT EXISTS kv (k BYTEA PRIMARY KEY, v BYTEA NOT NULL)`,
+}
+
+// maxAttempts bounds the retries of a transaction that keeps conflicting.
+const maxAttempts = 50
+
+// DB is a PostgreSQL engine.
+type DB struct {
+	pool   *pgxpool.Pool
+	closed atomic.Bool
+}
+
+// Open connects to the database at url (postgres://…) and applies the migrations it
+// lacks.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: DATABASE_URL: %w", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	d := &DB{pool: pool}
+	if err := d.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// migrate applies the missing migrations, each in its own transaction with its version
+// row, so that instances starting together apply each exactly once.
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS lomake_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`); err != nil && !retryable(err) {
+		return fmt.Errorf("postgres: migrations table: %w", err)
+	}
+	for v := 1; v < len(migrations); v++ {
+		err := d.serializable(ctx, func(tx pgx.Tx) error {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM lomake_migrations WHERE version = $1`, v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO lomake_migrations (version, applied_at) VALUES ($1, now())`, v)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the connections.
+func (d *DB) Close() error {
+	if !d.closed.CompareAndSwap(false, true) {
+		return kv.ErrClosed
+	}
+	d.pool.Close()
+	return nil
+}
+
+// View runs fn in a read-only REPEATABLE READ transaction: one snapshot.
+func (d *DB) View(ctx context.Context, fn func(kv.Reader) error) error {
+	if d.closed.Load() {
+		return kv.ErrClosed
+	}
+	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&txn{ctx: ctx, tx: tx}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Update runs fn in a SERIALIZABLE transaction, again from the start when PostgreSQL
+// reports a conflict with another one.
+func (d *DB) Update(ctx context.Context, fn func(kv.Tx) error) error {
+	if d.closed.Load() {
+		return kv.ErrClosed
+	}
+	return d.serializable(ctx, func(tx pgx.Tx) error {
+		t := &txn{ctx: ctx, tx: tx, own: map[string]entry{}}
+		if err := fn(t); err != nil {
+			if t.err != nil && retryable(t.err) {
+				return t.err // a read lost to another transaction: run fn again
+			}
+			return permanent{err}
+		}
+		return t.flush()
+	})
+}
+
+// permanent marks fn's own error: returned as it is, never retried.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+
+func (d *DB) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			// Back off a little, at random, so that the same transactions do not
+			// collide again in lockstep.
+			wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err = d.attempt(ctx, fn)
+		var p permanent
+		if errors.As(err, &p) {
+			return p.err
+		}
+		if err == nil || !retryable(err) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
+}
+
+func (d *DB) attempt(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// retryable reports a serialization failure or deadlock: the transaction lost to
+// another and may simply run again. Unique violations count too: two transactions that
+// both found a key missing and inserted it.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "40001", "40P01", "23505":
+			return true
+		}
+	}
+	return false
+}
+
+type entry struct {
+	value   []byte
+	deleted bool
+}
+
+// txn buffers its writes and applies them at the end, reading through them meanwhile.
+type txn struct {
+	ctx context.Context
+	tx  pgx.Tx
+	own map[string]entry // nil in a View
+	err error            // a failed read: the transaction must not commit
+}
+
+func (t *txn) Get(key []byte) ([]byte, error) {
+	if e, ok := t.own[string(key)]; ok {
+		if e.deleted {
+			return nil, kv.ErrNotFound
+		}
+		return e.value, nil
+	}
+	var v []byte
+	err := t.tx.QueryRow(t.ctx, `SELECT v FROM kv WHERE k = $1`, key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, kv.ErrNotFound
+	}
+	if err != nil {
+		t.fail(err)
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return v, nil
+}
+
+func (t *txn) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+func (t *txn) Put(key, value []byte) {
+	v := make([]byte, len(value)) // never nil: an empty value is not NULL
+	copy(v, value)
+	t.own[string(key)] = entry{value: v}
+}
+
+func (t *txn) Delete(key []byte) { t.own[string(key)] = entry{deleted: true} }
+
+// Lazy is a no-op: PostgreSQL commits durably (a distributed engine has no cheaper way).
+func (t *txn) Lazy() {}
+
+func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) error) error {
+	lo := prefix
+	if start != nil && bytes.Compare(start, lo) > 0 {
+		lo = start
+	}
+	hi := kv.PrefixEnd(prefix)
+	// Keys this transaction wrote in the range, to merge in order.
+	var keys []string
+	for k := range t.own {
+		if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	n := 0
+	// Read in pages so that a limit or an early stop costs little.
+	page := 256
+	if limit > 0 && limit+len(keys) < page {
+		page = limit + len(keys)
+	}
+	from, inclusive := lo, true
+	i := 0
+	emit := func(k, v []byte) (bool, error) {
+		if err := fn(k, v); err != nil {
+			return false, err
+		}
+		n++
+		return limit == 0 || n < limit, nil
+	}
+	for {
+		rows, err := t.rows(from, inclusive, hi, page)
+		if err != nil {
+			t.fail(err)
+			return fmt.Errorf("postgres: %w", err)
+		}
+		for _, r := range rows {
+			for i < len(keys) && keys[i] < string(r.k) {
+				if e := t.own[keys[i]]; !e.deleted {
+					if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
+						return err
+					}
+				}
+				i++
+			}
+			v := r.v
+			if i < len(keys) && keys[i] == string(r.k) {
+				e := t.own[keys[i]]
+				i++
+				if e.deleted {
+					continue
+				}
+				v = e.value
+			}
+			if cont, err := emit(r.k, v); err != nil || !cont {
+				return err
+			}
+		}
+		if len(rows) < page {
+			break
+		}
+		from, inclusive = rows[len(rows)-1].k, false
+	}
+	for ; i < len(keys); i++ {
+		if e := t.own[keys[i]]; !e.deleted {
+			if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type row struct{ k, v []byte }
+
+func (t *txn) rows(from []byte, inclusive bool, hi []byte, limit int) ([]row, error) {
+	op := ">"
+	if inclusive {
+		op = ">="
+	}
+	q := `SELECT k, v FROM kv WHERE k ` + op + ` $1`
+	args := []any{from}
+	if from == nil {
+		args[0] = []byte{}
+	}
+	if hi != nil {
+		q += ` AND k < $2`
+		args = append(args, hi)
+	}
+	q += fmt.Sprintf(` ORDER BY k LIMIT %d`, limit)
+	rs, err := t.tx.Query(t.ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.k, &r.v); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// flush writes the buffered writes in one round trip.
+func (t *txn) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.own) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for k, e := range t.own {
+		if e.deleted {
+			b.Queue(`DELETE FROM kv WHERE k = $1`, []byte(k))
+		} else {
+			b.Queue(`INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, []byte(k), e.value)
+		}
+	}
+	return t.tx.SendBatch(t.ctx, b).Close()
+}
