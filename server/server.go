@@ -3,11 +3,14 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/lomake/lomake/app/ui"
@@ -18,6 +21,7 @@ import (
 	"github.com/lomake/lomake/server/identity"
 	"github.com/lomake/lomake/server/jobs"
 	"github.com/lomake/lomake/server/pwa"
+	"github.com/lomake/lomake/server/ratelimit"
 	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/site"
@@ -28,8 +32,11 @@ import (
 // Config is what a deployment sets.
 type Config struct {
 	DataDir string
-	Log     *slog.Logger
-	Now     func() time.Time // nil: the wall clock
+	// DatabaseURL (postgres://…) keeps everything in PostgreSQL instead of DataDir, so
+	// that several instances share it.
+	DatabaseURL string
+	Log         *slog.Logger
+	Now         func() time.Time // nil: the wall clock
 
 	// Production marks a real deployment: the test identification service may not run.
 	Production bool
@@ -108,7 +115,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.DataDir)
+	where := cfg.DataDir
+	if cfg.DatabaseURL != "" {
+		where = cfg.DatabaseURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := store.OpenURL(ctx, where)
 	if err != nil {
 		return nil, err
 	}
@@ -162,18 +175,26 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	}
 	sessions := session.New(st, cfg.Now)
 	rt := router.New(router.Config{Sessions: sessions, Store: st, Site: where, AdminToken: cfg.AdminToken, Log: log})
-	runner := jobs.New(log)
+	// One LevelDB directory has one server: its limits and jobs live in memory. Instances
+	// sharing PostgreSQL share them through the store: limits hold across instances,
+	// and each job runs on one instance per interval.
+	var buckets ratelimit.Buckets
+	var leases jobs.Leases
+	if cfg.DatabaseURL != "" {
+		buckets, leases = st.RateLimits(), st.Leases(instanceID())
+	}
+	runner := jobs.New(log, leases)
 
 	auth.RegisterSession(rt, sessions)
 	if provider != nil {
-		h := auth.New(provider, sessions, st, key, log, cfg.Now)
+		h := auth.New(provider, sessions, st, key, buckets, log, cfg.Now)
 		h.Register(rt)
-		runner.Add(jobs.Job{Name: "login limits", Every: time.Minute, Run: func(context.Context) error { h.SweepLimits(); return nil }})
+		runner.Add(jobs.Job{Name: "login limits", Every: time.Minute, Run: h.SweepLimits})
 		if test, ok := provider.(http.Handler); ok {
 			auth.RegisterTestService(rt, test)
 		}
 	}
-	a := api.New(services, st, cases.New(st, cfg.Now, log), limits, log, cfg.Now)
+	a := api.New(services, st, cases.New(st, cfg.Now, log), limits, buckets, log, cfg.Now)
 	a.Register(rt)
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
 
@@ -184,7 +205,7 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 		}
 		return err
 	}})
-	runner.Add(jobs.Job{Name: "rate limits", Every: time.Minute, Run: func(context.Context) error { a.SweepLimits(); return nil }})
+	runner.Add(jobs.Job{Name: "rate limits", Every: time.Minute, Run: a.SweepLimits})
 
 	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log}
 	s.http = &http.Server{
@@ -200,6 +221,14 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	}
 	runner.Start()
 	return s, nil
+}
+
+// instanceID names this process among the instances sharing a store (job leases).
+func instanceID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	rand.Read(b)
+	return host + "/" + hex.EncodeToString(b)
 }
 
 // identificationProvider picks OIDC when configured, else the test service when it is

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/kv"
 	"github.com/lomake/lomake/server/ratelimit"
 	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/store"
@@ -48,15 +50,16 @@ type API struct {
 	profile  *ratelimit.Limiter
 }
 
-// New returns the API. now may be nil (the wall clock).
-func New(services *schemas.Registry, st *store.Store, cs *cases.Cases, limits Limits, log *slog.Logger, now func() time.Time) *API {
+// New returns the API. now may be nil (the wall clock); buckets nil keeps the rate
+// limits in memory (one instance).
+func New(services *schemas.Registry, st *store.Store, cs *cases.Cases, limits Limits, buckets ratelimit.Buckets, log *slog.Logger, now func() time.Time) *API {
 	if now == nil {
 		now = time.Now
 	}
 	a := &API{services: services, store: st, cases: cs, now: now, log: log,
-		sends:   ratelimit.New(limits.Sends, now),
-		drafts:  ratelimit.New(limits.DraftSaves, now),
-		profile: ratelimit.New(limits.ProfileChanges, now),
+		sends:   ratelimit.New("sends", limits.Sends, now, buckets),
+		drafts:  ratelimit.New("drafts", limits.DraftSaves, now, buckets),
+		profile: ratelimit.New("profile", limits.ProfileChanges, now, buckets),
 	}
 	a.limiters = []*ratelimit.Limiter{a.sends, a.drafts, a.profile}
 	return a
@@ -80,16 +83,20 @@ func (a *API) Register(rt *router.Router) {
 		{Method: "GET", Pattern: p + "/admin/announcements", Access: router.Admin, Handler: a.allAnnouncements},
 		{Method: "POST", Pattern: p + "/admin/announcements", Access: router.Admin, Body: router.JSONBody, Handler: a.createAnnouncement},
 		{Method: "DELETE", Pattern: p + "/admin/announcements/{id}", Access: router.Admin, Handler: a.deleteAnnouncement},
+		{Method: "GET", Pattern: p + "/admin/backup", Access: router.Admin, Handler: a.backup},
 	} {
 		rt.Handle(r)
 	}
 }
 
 // SweepLimits forgets rate-limit state that no longer matters (a job).
-func (a *API) SweepLimits() {
+func (a *API) SweepLimits(ctx context.Context) error {
 	for _, l := range a.limiters {
-		l.Sweep()
+		if _, err := l.Sweep(ctx); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // service is the {id} of the path; an unknown one is answered with 404.
@@ -220,4 +227,21 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
 		Number: c.Number, ServiceID: c.ServiceID, ServiceVersion: c.ServiceVersion, Status: c.Status,
 		Lang: c.Lang, Data: c.Data, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	})
+}
+
+// backup streams a consistent snapshot of the whole store, taken by the running server
+// (LevelDB lets one process open it). Restore it with "lomake store restore". The file
+// ends with a checksum: one cut off or damaged is refused on restore.
+func (a *API) backup(w http.ResponseWriter, r *http.Request) {
+	name := "lomake-" + a.now().UTC().Format("20060102-150405") + ".backup"
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	stats, err := kv.Dump(r.Context(), a.store.Engine(), w)
+	if err != nil {
+		// The answer has begun: the cut-off file fails its checksum on restore.
+		a.log.Error("backup", "id", router.RequestID(r), "err", err)
+		return
+	}
+	a.log.Info("backup", "id", router.RequestID(r), "keys", stats.Keys, "sha256", stats.Checksum)
 }

@@ -41,7 +41,7 @@ func newServer(t *testing.T) *server {
 	sm := session.New(st, clock)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rt := router.New(router.Config{Sessions: sm, Store: st, AdminToken: "admin-secret", Log: log})
-	New(services, st, cases.New(st, clock, log), DefaultLimits, log, clock).Register(rt)
+	New(services, st, cases.New(st, clock, log), DefaultLimits, nil, log, clock).Register(rt)
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	return &server{srv, st, sm}

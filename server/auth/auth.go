@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -51,8 +52,9 @@ type Handler struct {
 var LoginLimit = ratelimit.Rule{Burst: 20, Every: 3 * time.Second}
 
 // New returns the handler. key signs the cookie that carries an identification under
-// way (at least 32 bytes); now may be nil (the wall clock).
-func New(p identity.Provider, sm *session.Manager, st *store.Store, key []byte, log *slog.Logger, now func() time.Time) *Handler {
+// way (at least 32 bytes); buckets keep the login limit (nil: in memory); now may be nil
+// (the wall clock).
+func New(p identity.Provider, sm *session.Manager, st *store.Store, key []byte, buckets ratelimit.Buckets, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
@@ -60,7 +62,7 @@ func New(p identity.Provider, sm *session.Manager, st *store.Store, key []byte, 
 		panic("auth: the cookie key must be at least 32 bytes")
 	}
 	return &Handler{provider: p, sessions: sm, store: st, now: now, log: log, key: key,
-		limit: ratelimit.New(LoginLimit, now)}
+		limit: ratelimit.New("login", LoginLimit, now, buckets)}
 }
 
 // Register adds the endpoints.
@@ -91,7 +93,10 @@ func RegisterTestService(rt *router.Router, test http.Handler) {
 }
 
 // SweepLimits forgets login limits that no longer matter (a job).
-func (h *Handler) SweepLimits() { h.limit.Sweep() }
+func (h *Handler) SweepLimits(ctx context.Context) error {
+	_, err := h.limit.Sweep(ctx)
+	return err
+}
 
 // login starts an identification: GET /auth/login?method=bank&return=/fi/...
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,7 @@ func newPortal(t *testing.T) portal {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sm := session.New(st, nil)
 	rt := router.New(router.Config{Sessions: sm, Store: st, Log: log})
-	New(test, sm, st, testKey, log, nil).Register(rt)
+	New(test, sm, st, testKey, nil, log, nil).Register(rt)
 	RegisterSession(rt, sm)
 	RegisterTestService(rt, test)
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("page " + r.URL.Path)) }})
@@ -227,7 +227,7 @@ func TestUnknownMethodIsRefusedInTheUsersLanguage(t *testing.T) {
 // correctly signed one returns only to a path on this site.
 func TestAttemptCookieIsSignedAndReturnRechecked(t *testing.T) {
 	p := newPortal(t)
-	h := New(identity.NewTestProvider(CallbackPath, nil), nil, nil, testKey, nil, nil)
+	h := New(identity.NewTestProvider(CallbackPath, nil), nil, nil, testKey, nil, nil, nil)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	a := identity.NewAttempt("bank", "/fi/", time.Now())
 	a.Return = "//evil.example/"

@@ -16,20 +16,29 @@ type Job struct {
 	Run   func(ctx context.Context) error
 }
 
+// Leases let one of several instances run a job: Claim returns true for the instance
+// that holds the job's lease until ttl has passed (its own, renewed, or a lapsed one).
+type Leases interface {
+	Claim(ctx context.Context, job string, ttl time.Duration) (bool, error)
+}
+
 // Runner runs jobs until Stop.
 type Runner struct {
 	log    *slog.Logger
+	leases Leases
 	jobs   []Job
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-// New returns a runner with no jobs.
-func New(log *slog.Logger) *Runner {
+// New returns a runner with no jobs. With leases, each run of a job first claims it, so
+// that N instances run it once per interval between them; nil: this instance runs
+// every job.
+func New(log *slog.Logger, leases Leases) *Runner {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{log: log}
+	return &Runner{log: log, leases: leases}
 }
 
 // Add registers a job; call before Start.
@@ -64,6 +73,19 @@ func (r *Runner) run(ctx context.Context, j Job) {
 			r.log.Error("job panicked", "job", j.Name, "err", p)
 		}
 	}()
+	if r.leases != nil {
+		// A little under the interval, so that the holder's next tick renews it.
+		ok, err := r.leases.Claim(ctx, j.Name, j.Every*9/10)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("job lease", "job", j.Name, "err", err)
+			}
+			return
+		}
+		if !ok {
+			return // another instance holds it
+		}
+	}
 	start := time.Now()
 	if err := j.Run(ctx); err != nil && ctx.Err() == nil {
 		r.log.Error("job failed", "job", j.Name, "err", err, "ms", time.Since(start).Milliseconds())

@@ -319,7 +319,11 @@ func (rt *Router) guard(route Route) http.Handler {
 			if caller.User != nil {
 				key = "user:" + caller.User.ID
 			}
-			if ok, retry := route.Rate.Allow(key); !ok {
+			ok, retry, err := route.Rate.Allow(r.Context(), key)
+			if err != nil {
+				rt.cfg.Log.Error("rate limit", "id", RequestID(r), "err", err)
+			}
+			if !ok {
 				secs := int(retry/time.Second) + 1
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
 				Problem(w, r, http.StatusTooManyRequests, "tooManyRequests", map[string]any{"Seconds": secs})

@@ -59,7 +59,7 @@ func newPortal(t *testing.T, publicURL string) *portal {
 		{Method: "GET", Pattern: "/api/v1/mine", Access: Resident, Handler: ok},
 		{Method: "POST", Pattern: "/api/v1/things", Access: Registered, Body: JSONBody, Limit: 1 << 10, Handler: ok},
 		{Method: "POST", Pattern: "/api/v1/limited", Access: Registered, Body: JSONBody,
-			Rate: ratelimit.New(ratelimit.Rule{Burst: 3, Every: time.Hour}, nil), Handler: ok},
+			Rate: ratelimit.New("things", ratelimit.Rule{Burst: 3, Every: time.Hour}, nil, nil), Handler: ok},
 		{Method: "POST", Pattern: "/api/v1/admin/things", Access: Admin, Body: JSONBody, Handler: ok},
 		{Method: "POST", Pattern: "/form", Body: FormBody, Limit: 1 << 10, Handler: ok},
 		{Method: "GET", Pattern: "/panic", Handler: func(http.ResponseWriter, *http.Request) { panic("boom") }},

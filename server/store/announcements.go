@@ -1,6 +1,13 @@
 package store
 
+// Announcements.
+//
+// Keys:
+//
+//	announcement/<id> → announcement as JSON
+
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -9,9 +16,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/lomake/lomake/server/kv"
 )
 
 // Announcement is a service announcement on residents' home pages, e.g. a break in a
@@ -42,7 +47,10 @@ func (s *Store) PutAnnouncement(a Announcement) (Announcement, error) {
 	if err != nil {
 		return Announcement{}, fmt.Errorf("store: announcement: %w", err)
 	}
-	if err := s.db.Put([]byte(announcementPrefix+a.ID), data, &opt.WriteOptions{Sync: true}); err != nil {
+	if err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		tx.Put([]byte(announcementPrefix+a.ID), data)
+		return nil
+	}); err != nil {
 		return Announcement{}, fmt.Errorf("store: announcement: %w", err)
 	}
 	return a, nil
@@ -50,18 +58,20 @@ func (s *Store) PutAnnouncement(a Announcement) (Announcement, error) {
 
 // Announcements returns every announcement, newest start first.
 func (s *Store) Announcements() ([]Announcement, error) {
-	it := s.db.NewIterator(util.BytesPrefix([]byte(announcementPrefix)), nil)
-	defer it.Release()
-	out := []Announcement{}
-	for it.Next() {
-		var a Announcement
-		if err := json.Unmarshal(it.Value(), &a); err != nil {
-			return nil, fmt.Errorf("store: announcement %s: decode: %w", it.Key(), err)
-		}
-		out = append(out, a)
-	}
-	if err := it.Error(); err != nil {
-		return nil, readError("announcements", err)
+	var out []Announcement
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		out = []Announcement{}
+		return r.Scan([]byte(announcementPrefix), nil, 0, func(k, v []byte) error {
+			var a Announcement
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("announcement %s: decode: %w", k, err)
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: announcements: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
 	return out, nil
@@ -70,14 +80,18 @@ func (s *Store) Announcements() ([]Announcement, error) {
 // DeleteAnnouncement removes an announcement; ErrNotFound if there is none.
 func (s *Store) DeleteAnnouncement(id string) error {
 	key := []byte(announcementPrefix + id)
-	if _, err := s.db.Get(key, nil); err != nil {
-		if errors.Is(err, leveldb.ErrNotFound) {
-			return ErrNotFound
+	err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		if _, err := tx.Get(key); err != nil {
+			if errors.Is(err, kv.ErrNotFound) {
+				return ErrNotFound
+			}
+			return err
 		}
+		tx.Delete(key)
+		return nil
+	})
+	if err != nil {
 		return readError("announcement "+id, err)
-	}
-	if err := s.db.Delete(key, &opt.WriteOptions{Sync: true}); err != nil {
-		return fmt.Errorf("store: announcement %s: %w", id, err)
 	}
 	return nil
 }

@@ -6,11 +6,11 @@ import (
 )
 
 func TestAnnouncementsRoundTripAndRestart(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forEachEngine(t, testAnnouncementsRoundTripAndRestart)
+}
+
+func testAnnouncementsRoundTripAndRestart(t *testing.T, open func() *Store) {
+	s := open()
 	now := time.Now().UTC()
 	a, err := s.PutAnnouncement(Announcement{Text: map[string]string{"fi": "Huoltokatko", "sv": "Serviceavbrott", "en": "Maintenance break"}, Start: now})
 	if err != nil || a.ID == "" {
@@ -18,11 +18,7 @@ func TestAnnouncementsRoundTripAndRestart(t *testing.T) {
 	}
 	s.PutAnnouncement(Announcement{Text: map[string]string{"fi": "Vanha"}, Start: now.Add(-time.Hour)})
 	s.Close()
-	s, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = open()
 	all, err := s.Announcements()
 	if err != nil || len(all) != 2 || all[0].ID != a.ID || all[0].Text["sv"] != "Serviceavbrott" {
 		t.Fatalf("after restart: %+v %v", all, err)

@@ -12,12 +12,10 @@ import (
 
 // A send retried, replayed or raced with the same key makes one case and answers
 // every time with its number; other keys and other owners make their own.
-func TestIdempotentCreate(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestIdempotentCreate(t *testing.T) { forEachEngine(t, testIdempotentCreate) }
+
+func testIdempotentCreate(t *testing.T, open func() *Store) {
+	s := open()
 	ctx := context.Background()
 	c := Case{ServiceID: "dog-registration", Owner: "u1", Data: json.RawMessage(`{}`), CreatedAt: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
 	first, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "key-1")
@@ -77,11 +75,7 @@ func TestIdempotentCreate(t *testing.T) {
 	}
 	// The key survives a restart.
 	s.Close()
-	s, err = Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = open()
 	again, existing, err := s.CreateCaseOnce(ctx, "KOI", c, "key-1")
 	if err != nil || !existing || again.Number != first.Number {
 		t.Errorf("after restart: %+v %v %v", again, existing, err)
@@ -89,13 +83,11 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 // A key is bound to its send: the same key with another service or other data is
-// refused, never answered with the first send's case number; racing in one batch too.
-func TestIdempotencyKeyBoundToSend(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+// refused, never answered with the first send's case number; racing sends too.
+func TestIdempotencyKeyBoundToSend(t *testing.T) { forEachEngine(t, testIdempotencyKeyBoundToSend) }
+
+func testIdempotencyKeyBoundToSend(t *testing.T, open func() *Store) {
+	s := open()
 	ctx := context.Background()
 	at := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	dog := Case{ServiceID: "dog-registration", Owner: "u1", Data: json.RawMessage(`{"dog":1}`), CreatedAt: at}
@@ -113,7 +105,7 @@ func TestIdempotencyKeyBoundToSend(t *testing.T) {
 			}
 		})
 	}
-	t.Run("racing in one batch", func(t *testing.T) {
+	t.Run("racing", func(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		made, refused := 0, 0

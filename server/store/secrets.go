@@ -10,32 +10,42 @@ package store
 // restart (and, with a shared store, every instance) signs with the same key.
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/lomake/lomake/server/kv"
 )
 
 // Secret returns the secret called name, making size random bytes the first time.
+// Instances starting together on a shared store all get the one that was kept: the
+// look-up and the write are one transaction.
 func (s *Store) Secret(name string, size int) ([]byte, error) {
-	s.locks.secrets.Lock()
-	defer s.locks.secrets.Unlock()
-	key := []byte("secret/" + name)
-	v, err := s.db.Get(key, nil)
-	if err == nil {
-		return v, nil
-	}
-	if !errors.Is(err, leveldb.ErrNotFound) {
-		return nil, readError("secret "+name, err)
-	}
-	v = make([]byte, size)
-	if _, err := rand.Read(v); err != nil {
+	fresh := make([]byte, size)
+	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("store: secret %s: %w", name, err)
 	}
-	if err := s.db.Put(key, v, &opt.WriteOptions{Sync: true}); err != nil {
-		return nil, fmt.Errorf("store: secret %s: write: %w", name, err)
+	key := []byte("secret/" + name)
+	var out []byte
+	err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		out = nil
+		v, err := tx.Get(key)
+		switch {
+		case err == nil:
+			tx.Lazy() // nothing written
+			out = bytes.Clone(v)
+			return nil
+		case !errors.Is(err, kv.ErrNotFound):
+			return err
+		}
+		tx.Put(key, fresh)
+		out = fresh
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
 	}
-	return v, nil
+	return out, nil
 }

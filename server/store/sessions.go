@@ -9,12 +9,13 @@ package store
 // Only a hash of the cookie value is stored, so a copy of the database (a
 // backup, a disk image) does not hold cookies that could be replayed.
 //
-// Session writes are not synced (Sync: false): after a power cut the most
-// recent session changes may be lost, which only means that someone has to
-// log in again. Skipping the fsync keeps every authenticated request that
-// refreshes LastSeen cheap.
+// Session writes are lazy (kv.Tx.Lazy: not synced on LevelDB): after a power
+// cut the most recent session changes may be lost, which only means that
+// someone has to log in again. Skipping the fsync keeps every authenticated
+// request that refreshes LastSeen cheap.
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,20 +23,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/lomake/lomake/server/kv"
 )
 
 // sessionPrefix starts every session key.
 const sessionPrefix = "session/"
 
-// sessionWrite is the write option for sessions; see the comment at the top
-// of this file for why it does not sync.
-var sessionWrite = &opt.WriteOptions{Sync: false}
-
-// deleteBatch bounds how many deletions DeleteSessionsIdleSince puts into one
-// write.
+// deleteBatch bounds how many sessions DeleteSessionsIdleSince looks at in one
+// snapshot and deletes in one transaction.
 const deleteBatch = 1000
 
 // Session is a signed-in browser. The ID is the secret in the cookie.
@@ -61,12 +56,13 @@ func (s *Store) PutSession(sess Session) error {
 	if err != nil {
 		return fmt.Errorf("store: put session: encode: %w", err)
 	}
-	// Serialized with DeleteSessionsIdleSince so that a session being
-	// refreshed is not deleted on the strength of its old LastSeen.
-	s.locks.sessions.Lock()
-	defer s.locks.sessions.Unlock()
-	if err := s.db.Put(sessionKey(sess.ID), v, sessionWrite); err != nil {
-		return fmt.Errorf("store: put session: write: %w", err)
+	key := sessionKey(sess.ID)
+	if err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		tx.Lazy() // see the top of this file
+		tx.Put(key, v)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: put session: %w", err)
 	}
 	return nil
 }
@@ -77,16 +73,13 @@ func (s *Store) Session(id string) (Session, error) {
 	if id == "" {
 		return Session{}, errors.New("store: session: empty session id")
 	}
-	v, err := s.db.Get(sessionKey(id), nil)
-	if err != nil {
-		if errors.Is(err, leveldb.ErrNotFound) {
-			return Session{}, ErrNotFound
-		}
-		return Session{}, readError("session", err)
-	}
 	var sess Session
-	if err := json.Unmarshal(v, &sess); err != nil {
-		return Session{}, fmt.Errorf("store: session: decode: %w", err)
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		sess = Session{}
+		return getJSON(r, sessionKey(id), &sess)
+	})
+	if err != nil {
+		return Session{}, readError("session", err)
 	}
 	sess.ID = id
 	return sess, nil
@@ -98,8 +91,12 @@ func (s *Store) DeleteSession(id string) error {
 	if id == "" {
 		return errors.New("store: delete session: empty session id")
 	}
-	// LevelDB's Delete does not fail for missing keys.
-	if err := s.db.Delete(sessionKey(id), sessionWrite); err != nil {
+	key := sessionKey(id)
+	if err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		tx.Lazy()
+		tx.Delete(key) // deleting a missing key is no error
+		return nil
+	}); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
@@ -108,48 +105,88 @@ func (s *Store) DeleteSession(id string) error {
 // DeleteSessionsIdleSince removes sessions whose LastSeen is before t and
 // returns how many it removed. If it fails part-way, sessions already removed
 // stay removed and are not counted.
+//
+// It reads a page of sessions in a snapshot, then deletes that page's idle ones
+// in a transaction that reads each again: a session refreshed in between (by
+// PutSession, which is never held up for longer than one page) is not deleted
+// on the strength of its old LastSeen.
 func (s *Store) DeleteSessionsIdleSince(t time.Time) (int, error) {
-	s.locks.sessions.Lock()
-	defer s.locks.sessions.Unlock()
-
-	it := s.db.NewIterator(util.BytesPrefix([]byte(sessionPrefix)), nil)
-	defer it.Release()
-
+	ctx := context.Background()
+	prefix := []byte(sessionPrefix)
 	deleted := 0
-	b := new(leveldb.Batch)
-	flush := func() error {
-		if b.Len() == 0 {
-			return nil
+	var start []byte // the first key of the next page; nil: the first session
+	for {
+		var (
+			idle [][]byte
+			next []byte
+		)
+		err := s.e.View(ctx, func(r kv.Reader) error {
+			idle, next = nil, nil
+			seen := 0
+			return r.Scan(prefix, start, deleteBatch, func(k, v []byte) error {
+				seen++
+				if seen == deleteBatch {
+					next = append(append([]byte(nil), k...), 0) // just after k
+				}
+				stale, err := idleSince(v, t)
+				if err != nil {
+					return fmt.Errorf("decode %s: %w", k, err)
+				}
+				if stale {
+					idle = append(idle, append([]byte(nil), k...))
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return deleted, fmt.Errorf("store: delete idle sessions: %w", err)
 		}
-		if err := s.db.Write(b, sessionWrite); err != nil {
-			return fmt.Errorf("store: delete idle sessions: write: %w", err)
-		}
-		deleted += b.Len()
-		b.Reset()
-		return nil
-	}
-	for it.Next() {
-		var sess Session
-		if err := json.Unmarshal(it.Value(), &sess); err != nil {
-			return deleted, fmt.Errorf("store: delete idle sessions: decode %s: %w", it.Key(), err)
-		}
-		if !sess.LastSeen.Before(t) {
-			continue
-		}
-		b.Delete(it.Key()) // Batch copies the key
-		if b.Len() >= deleteBatch {
-			if err := flush(); err != nil {
-				return deleted, err
+		if len(idle) > 0 {
+			if s.idleScanned != nil {
+				s.idleScanned()
 			}
+			var n int
+			err := s.e.Update(ctx, func(tx kv.Tx) error {
+				n = 0
+				tx.Lazy()
+				for _, k := range idle {
+					v, err := tx.Get(k)
+					if errors.Is(err, kv.ErrNotFound) {
+						continue // logged out meanwhile
+					}
+					if err != nil {
+						return err
+					}
+					stale, err := idleSince(v, t)
+					if err != nil {
+						return fmt.Errorf("decode %s: %w", k, err)
+					}
+					if stale {
+						tx.Delete(k)
+						n++
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return deleted, fmt.Errorf("store: delete idle sessions: %w", err)
+			}
+			deleted += n
 		}
+		if next == nil {
+			return deleted, nil
+		}
+		start = next
 	}
-	if err := it.Error(); err != nil {
-		return deleted, readError("delete idle sessions", err)
+}
+
+// idleSince reports whether the stored session v was last seen before t.
+func idleSince(v []byte, t time.Time) (bool, error) {
+	var sess Session
+	if err := json.Unmarshal(v, &sess); err != nil {
+		return false, err
 	}
-	if err := flush(); err != nil {
-		return deleted, err
-	}
-	return deleted, nil
+	return sess.LastSeen.Before(t), nil
 }
 
 func sessionKey(id string) []byte {

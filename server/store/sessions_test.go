@@ -21,12 +21,10 @@ func newSession(id string, lastSeen time.Time) Session {
 	}
 }
 
-func TestSessionRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestSessionRoundTrip(t *testing.T) { forEachEngine(t, testSessionRoundTrip) }
+
+func testSessionRoundTrip(t *testing.T, open func() *Store) {
+	s := open()
 	if err := s.PutSession(newSession(testSessionID, t2026)); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +50,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openTest(t, dir)
+	s = open()
 	got, err = s.Session(testSessionID)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +62,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if err := s.DeleteSession(testSessionID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(testSessionID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(testSessionID); err != ErrNotFound {
 		t.Errorf("Session after DeleteSession error = %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteSession(testSessionID); err != nil {
@@ -72,7 +70,30 @@ func TestSessionRoundTrip(t *testing.T) {
 	}
 }
 
+// No key or value holds the cookie value, only its hash.
 func TestSessionIDNotInDatabase(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *Store) {
+		s := open()
+		if err := s.PutSession(newSession(testSessionID, t2026)); err != nil {
+			t.Fatal(err)
+		}
+		sessions := 0
+		eachEntry(t, s, func(k, v []byte) {
+			if bytes.Contains(k, []byte(testSessionID)) || bytes.Contains(v, []byte(testSessionID)) {
+				t.Errorf("entry %q = %q contains the session id", k, v)
+			}
+			if bytes.HasPrefix(k, []byte("session/")) {
+				sessions++
+			}
+		})
+		if sessions != 1 {
+			t.Errorf("%d session records, want 1", sessions)
+		}
+	})
+}
+
+// No file of a LevelDB directory holds the cookie value either.
+func TestSessionIDNotInLevelDBFiles(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir)
 	if err != nil {
@@ -100,29 +121,12 @@ func TestSessionIDNotInDatabase(t *testing.T) {
 			t.Errorf("database file %s contains the session id", f.Name())
 		}
 	}
-
-	db := rawDB(t, dir)
-	it := db.NewIterator(nil, nil)
-	defer it.Release()
-	sessions := 0
-	for it.Next() {
-		if bytes.Contains(it.Key(), []byte(testSessionID)) || bytes.Contains(it.Value(), []byte(testSessionID)) {
-			t.Errorf("entry %q = %q contains the session id", it.Key(), it.Value())
-		}
-		if bytes.HasPrefix(it.Key(), []byte("session/")) {
-			sessions++
-		}
-	}
-	if err := it.Error(); err != nil {
-		t.Fatal(err)
-	}
-	if sessions != 1 {
-		t.Errorf("%d session records, want 1", sessions)
-	}
 }
 
-func TestDeleteSessionsIdleSince(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestDeleteSessionsIdleSince(t *testing.T) { forEachEngine(t, testDeleteSessionsIdleSince) }
+
+func testDeleteSessionsIdleSince(t *testing.T, open func() *Store) {
+	s := open()
 	cutoff := t2026
 	sessions := map[string]time.Time{
 		"idle-long":  cutoff.Add(-24 * time.Hour),
@@ -162,7 +166,11 @@ func TestDeleteSessionsIdleSince(t *testing.T) {
 }
 
 func TestDeleteSessionsIdleSinceManyBatches(t *testing.T) {
-	s := openTest(t, t.TempDir())
+	forEachEngine(t, testDeleteSessionsIdleSinceManyBatches)
+}
+
+func testDeleteSessionsIdleSinceManyBatches(t *testing.T, open func() *Store) {
+	s := open()
 	const n = 2*deleteBatch + 7
 	for i := range n {
 		id := "sess-" + time.Duration(i).String()
@@ -185,8 +193,10 @@ func TestDeleteSessionsIdleSinceManyBatches(t *testing.T) {
 	}
 }
 
-func TestSessionInvalidInput(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestSessionInvalidInput(t *testing.T) { forEachEngine(t, testSessionInvalidInput) }
+
+func testSessionInvalidInput(t *testing.T, open func() *Store) {
+	s := open()
 	if err := s.PutSession(newSession("", t2026)); err == nil {
 		t.Error("PutSession with empty id succeeded")
 	}
@@ -203,11 +213,10 @@ func TestSessionInvalidInput(t *testing.T) {
 	}
 }
 
-func TestSessionsAfterClose(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestSessionsAfterClose(t *testing.T) { forEachEngine(t, testSessionsAfterClose) }
+
+func testSessionsAfterClose(t *testing.T, open func() *Store) {
+	s := open()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +232,36 @@ func TestSessionsAfterClose(t *testing.T) {
 	if _, err := s.DeleteSessionsIdleSince(t2026); err == nil {
 		t.Error("DeleteSessionsIdleSince after Close succeeded")
 	}
+}
+
+// A session refreshed after DeleteSessionsIdleSince found it idle, but before it
+// deleted it, stays: the deletion reads it again. The refresh is not held up meanwhile.
+func TestDeleteSessionsIdleSinceKeepsRefreshed(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *Store) {
+		s := open()
+		cutoff := t2026
+		for _, id := range []string{"idle", "refreshed", "logged-out"} {
+			if err := s.PutSession(newSession(id, cutoff.Add(-time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.idleScanned = func() {
+			if err := s.PutSession(newSession("refreshed", cutoff.Add(time.Minute))); err != nil {
+				t.Error(err)
+			}
+			if err := s.DeleteSession("logged-out"); err != nil {
+				t.Error(err)
+			}
+		}
+		n, err := s.DeleteSessionsIdleSince(cutoff)
+		if err != nil || n != 1 {
+			t.Errorf("DeleteSessionsIdleSince = %d, %v; want 1 (the refreshed one kept, the logged-out one gone already)", n, err)
+		}
+		if _, err := s.Session("idle"); err != ErrNotFound {
+			t.Errorf("idle session: %v, want ErrNotFound", err)
+		}
+		if got, err := s.Session("refreshed"); err != nil || !got.LastSeen.Equal(cutoff.Add(time.Minute)) {
+			t.Errorf("refreshed session: %+v, %v", got, err)
+		}
+	})
 }

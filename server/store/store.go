@@ -1,14 +1,23 @@
-// Package store persists submitted cases in a LevelDB database.
+// Package store holds the portal's storage rules: what is kept (cases, users, sessions,
+// drafts, announcements, secrets), under which keys, and which reads and writes must
+// happen together. The rules are written once, here, above the kv seam; the engines
+// below it (kv/leveldbkv, embedded, the default; kv/postgreskv, shared by several
+// server instances) only keep ordered bytes in serializable transactions, and every
+// rule runs the same on both.
 //
 // Keys:
 //
 //	case/<number>                   → case as JSON
 //	counter/<code>/<year>           → last serial handed out, decimal text
 //	idx/service/<serviceID>/<number> → empty (index for CasesByService)
+//	idem/<owner>/<key>              → "<number> <serviceID> <hex sha256 of data>"
 //
-// All writes go through a single writer goroutine that groups concurrent
-// CreateCase calls into one synced batch (group commit), so case numbers are
-// assigned without gaps or reuse while many callers share one fsync.
+// The other files list their own keys. Each read-check-write is one kv.Update
+// transaction: the engine runs it as if alone (LevelDB on one writer goroutine with
+// group commit, PostgreSQL SERIALIZABLE with retries), so no rule needs a lock of its
+// own and two server instances sharing PostgreSQL keep the same rules. Because a
+// transaction may run more than once, its function only reads, writes and assigns
+// results to variables it resets first.
 package store
 
 import (
@@ -20,14 +29,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/lomake/lomake/server/kv"
+	"github.com/lomake/lomake/server/kv/leveldbkv"
+	"github.com/lomake/lomake/server/kv/postgreskv"
 )
 
 // ErrNotFound is returned when no case has the requested number.
@@ -36,12 +43,6 @@ var ErrNotFound = errors.New("store: not found")
 // ErrKeyReused means an idempotency key was already used for another send: another
 // service or another body. Replaying that case would hand out someone else's number.
 var ErrKeyReused = errors.New("store: idempotency key used for a different send")
-
-// errClosed is returned by calls made after Close.
-var errClosed = errors.New("store: closed")
-
-// maxBatch bounds how many CreateCase requests share one synced write.
-const maxBatch = 256
 
 // Case is one submitted form.
 type Case struct {
@@ -56,19 +57,14 @@ type Case struct {
 	UpdatedAt      time.Time       `json:"updatedAt"`
 }
 
-// Store is a case database. It is safe for concurrent use.
+// Store is the portal's database. It is safe for concurrent use, also by several
+// Stores (server instances) on one shared engine.
 type Store struct {
-	db *leveldb.DB
+	e kv.Engine
 
-	// write commits a batch; it is db.Write except in tests that need
-	// to make a commit fail.
-	write func(*leveldb.Batch, *opt.WriteOptions) error
-
-	reqs   chan *createReq // unbuffered: a sent request is owned by the writer
-	quit   chan struct{}   // closed by Close to stop the writer
-	done   chan struct{}   // closed when the writer has returned
-	closed atomic.Bool
-	locks  writeLocks // serializes user and session writes; see users.go
+	// idleScanned, when set (by tests), runs in DeleteSessionsIdleSince between finding
+	// idle sessions and deleting them.
+	idleScanned func()
 }
 
 // series identifies one sequence of case numbers.
@@ -77,53 +73,63 @@ type series struct {
 	year int
 }
 
-type createReq struct {
-	ctx    context.Context
-	series series
-	c      Case
-	key    string            // idempotency key, already scoped to the owner; may be empty
-	sum    string            // hex SHA-256 of the case data, bound to the key
-	reply  chan createResult // buffered so the writer never blocks on a caller that gave up
-}
-
-type createResult struct {
-	c        Case
-	existing bool // an earlier case with the same idempotency key
-	err      error
-}
+// New returns a store on an engine; Close closes the engine.
+func New(e kv.Engine) *Store { return &Store{e: e} }
 
 // Open opens (creating if needed) the LevelDB database in dir.
 func Open(dir string) (*Store, error) {
-	db, err := leveldb.OpenFile(dir, nil)
+	db, err := leveldbkv.Open(dir)
 	if err != nil {
-		switch {
-		case errors.Is(err, syscall.EWOULDBLOCK), errors.Is(err, syscall.EAGAIN):
-			return nil, fmt.Errorf("store: open %s: database is locked by another process or Store: %w", dir, err)
-		case lerrors.IsCorrupted(err):
-			return nil, fmt.Errorf("store: open %s: database is corrupted: %w", dir, err)
+		if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) {
+			return nil, fmt.Errorf("store: database is locked by another process or Store: %w", err)
 		}
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{
-		db:    db,
-		write: db.Write,
-		reqs:  make(chan *createReq),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
-	}
-	go s.run()
-	return s, nil
+	return New(db), nil
 }
 
-// Close stops the writer, failing requests that have not been taken by it,
-// and closes the database. Requests already being committed finish first.
-func (s *Store) Close() error {
-	if !s.closed.CompareAndSwap(false, true) {
-		return errClosed
+// OpenURL opens the store at where: a PostgreSQL database for a postgres:// or
+// postgresql:// URL, a LevelDB directory for anything without a scheme, and an error
+// for any other scheme. It is the one place that chooses the engine.
+func OpenURL(ctx context.Context, where string) (*Store, error) {
+	switch sch := scheme(where); sch {
+	case "":
+		return Open(where)
+	case "postgres", "postgresql":
+		db, err := postgreskv.Open(ctx, where)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		return New(db), nil
+	default:
+		// Not taken for a directory: a typo would otherwise start an empty database.
+		return nil, fmt.Errorf("store: %s:// is no kind of database this portal knows (postgres://… or a LevelDB directory)", sch)
 	}
-	close(s.quit)
-	<-s.done
-	if err := s.db.Close(); err != nil {
+}
+
+// scheme is the lower-cased scheme of a URL ("postgres" of "postgres://…"), or "" for
+// anything else, such as a directory.
+func scheme(where string) string {
+	sch, _, ok := strings.Cut(where, "://")
+	if !ok || sch == "" {
+		return ""
+	}
+	for i := 0; i < len(sch); i++ {
+		b := sch[i]
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || i > 0 && ('0' <= b && b <= '9' || b == '+' || b == '-' || b == '.')) {
+			return ""
+		}
+	}
+	return strings.ToLower(sch)
+}
+
+// Engine is the engine under the store, for copying and backing it up whole.
+func (s *Store) Engine() kv.Engine { return s.e }
+
+// Close closes the engine. Transactions under way finish or fail first; every call
+// after Close fails (with an error that wraps kv.ErrClosed).
+func (s *Store) Close() error {
+	if err := s.e.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
@@ -147,11 +153,16 @@ func (s *Store) CreateCase(ctx context.Context, code string, c Case) (Case, erro
 }
 
 // CreateCaseOnce is CreateCase with an idempotency key: the first call with a key
-// creates the case, every later one (also one racing in the same batch) returns that
-// case with existing set. The key is remembered per owner, in the same synced batch as
-// the case, so a send retried after a crash or a lost answer still makes one case. It is
-// bound to the service and a hash of the data: the same key with another service or
-// other data is ErrKeyReused, never a replay of a case that is not this send's.
+// creates the case, every later one (also one racing with it) returns that case with
+// existing set. The key is remembered per owner, in the same transaction as the case,
+// so a send retried after a crash or a lost answer still makes one case. It is bound to
+// the service and a hash of the data: the same key with another service or other data
+// is ErrKeyReused, never a replay of a case that is not this send's.
+//
+// The counter, the case, its index entry and the key are read and written in one
+// transaction, so numbers have no gaps and are never reused: a transaction that fails
+// (or a rejected request) takes no number, and two that race are serialized by the
+// engine, across restarts and server instances alike.
 func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key string) (Case, bool, error) {
 	if key != "" && (len(key) > 200 || strings.ContainsAny(key, "\x00")) {
 		return Case{}, false, fmt.Errorf("store: create case: invalid idempotency key")
@@ -159,14 +170,13 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 	if key != "" {
 		key = c.Owner + "/" + key
 	}
-	sum := sha256.Sum256(c.Data)
 	if !validCode(code) {
 		return Case{}, false, fmt.Errorf("store: create case: invalid service code %q", code)
 	}
 	if c.ServiceID == "" || strings.Contains(c.ServiceID, "/") {
 		return Case{}, false, fmt.Errorf("store: create case: invalid service id %q", c.ServiceID)
 	}
-	// Validate here so that one bad request cannot fail a shared batch.
+	// Checked before the transaction, so that a bad request never reaches the engine.
 	if len(c.Data) > 0 && !json.Valid(c.Data) {
 		return Case{}, false, fmt.Errorf("store: create case: data is not valid JSON")
 	}
@@ -181,47 +191,72 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 		c.Status = "SENT"
 	}
 	c.UpdatedAt = c.CreatedAt
+	// A caller that has already given up takes no number.
+	if err := ctx.Err(); err != nil {
+		return Case{}, false, err
+	}
+	sr := series{code: code, year: year}
+	hash := sha256.Sum256(c.Data)
+	sum := hex.EncodeToString(hash[:])
 
-	r := &createReq{
-		ctx:    ctx,
-		series: series{code: code, year: year},
-		c:      c,
-		key:    key,
-		sum:    hex.EncodeToString(sum[:]),
-		reply:  make(chan createResult, 1),
-	}
-	// Checked first because select picks randomly among ready cases.
-	if s.closed.Load() {
-		return Case{}, false, errClosed
-	}
-	select {
-	case s.reqs <- r:
-	case <-s.quit:
-		return Case{}, false, errClosed
-	case <-ctx.Done():
+	var (
+		out      Case
+		existing bool
+	)
+	err := s.e.Update(ctx, func(tx kv.Tx) error {
+		out, existing = Case{}, false
+		if key != "" {
+			prev, ok, err := caseByKey(tx, key, c.ServiceID, sum)
+			if err != nil {
+				return err
+			}
+			if ok {
+				tx.Lazy() // nothing written: no reason to wait for a disk
+				out, existing = prev, true
+				return nil
+			}
+		}
+		n, err := loadCounter(tx, sr)
+		if err != nil {
+			return err
+		}
+		n++
+		made := c
+		made.Number = formatNumber(sr, n)
+		v, err := json.Marshal(made)
+		if err != nil {
+			return fmt.Errorf("store: case %s: encode: %w", made.Number, err)
+		}
+		tx.Put(caseKey(made.Number), v)
+		tx.Put(indexKey(made.ServiceID, made.Number), nil)
+		if key != "" {
+			tx.Put(idemKey(key), []byte(made.Number+" "+made.ServiceID+" "+sum))
+		}
+		tx.Put(counterKey(sr), strconv.AppendUint(nil, n, 10))
+		out = made
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrKeyReused):
+		return Case{}, false, err
+	case err != nil && ctx.Err() != nil:
 		return Case{}, false, ctx.Err()
+	case err != nil:
+		return Case{}, false, fmt.Errorf("store: create case: %w", err)
 	}
-	// The writer always replies to a request it has received.
-	select {
-	case res := <-r.reply:
-		return res.c, res.existing, res.err
-	case <-ctx.Done():
-		return Case{}, false, ctx.Err()
-	}
+	return out, existing, nil
 }
 
 // Case returns the case with that number, or ErrNotFound.
 func (s *Store) Case(number string) (Case, error) {
-	v, err := s.db.Get(caseKey(number), nil)
-	if err != nil {
-		if errors.Is(err, leveldb.ErrNotFound) {
-			return Case{}, ErrNotFound
-		}
-		return Case{}, readError("case "+number, err)
-	}
 	var c Case
-	if err := json.Unmarshal(v, &c); err != nil {
-		return Case{}, fmt.Errorf("store: case %s: decode: %w", number, err)
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		var err error
+		c, err = getCase(r, number)
+		return err
+	})
+	if err != nil {
+		return Case{}, readError("case "+number, err)
 	}
 	return c, nil
 }
@@ -229,180 +264,63 @@ func (s *Store) Case(number string) (Case, error) {
 // CasesByService lists a service's cases in case-number order. It returns an
 // empty, non-nil slice when there are none.
 func (s *Store) CasesByService(serviceID string) ([]Case, error) {
-	// A snapshot keeps the index and the records it points to consistent
-	// while cases are being created.
-	snap, err := s.db.GetSnapshot()
-	if err != nil {
-		return nil, readError("cases of "+serviceID, err)
-	}
-	defer snap.Release()
-
-	prefix := indexPrefix(serviceID)
-	it := snap.NewIterator(util.BytesPrefix([]byte(prefix)), nil)
-	defer it.Release()
-
-	cases := []Case{}
-	for it.Next() {
-		number := string(it.Key()[len(prefix):])
-		v, err := snap.Get(caseKey(number), nil)
-		if err != nil {
-			if errors.Is(err, leveldb.ErrNotFound) {
-				// Index and record are written in one batch, so this
-				// means the database was damaged.
-				return nil, fmt.Errorf("store: cases of %s: index entry for missing case %s", serviceID, number)
+	var cases []Case
+	// One snapshot keeps the index and the records it points to consistent while
+	// cases are being created.
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		cases = []Case{}
+		prefix := []byte(indexPrefix(serviceID))
+		var numbers []string
+		if err := r.Scan(prefix, nil, 0, func(k, _ []byte) error {
+			numbers = append(numbers, string(k[len(prefix):]))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, number := range numbers {
+			c, err := getCase(r, number)
+			if errors.Is(err, ErrNotFound) {
+				// Index and record are written in one transaction, so this means the
+				// database was damaged.
+				return fmt.Errorf("index entry for missing case %s", number)
 			}
-			return nil, readError("case "+number, err)
+			if err != nil {
+				return err
+			}
+			cases = append(cases, c)
 		}
-		var c Case
-		if err := json.Unmarshal(v, &c); err != nil {
-			return nil, fmt.Errorf("store: case %s: decode: %w", number, err)
-		}
-		cases = append(cases, c)
-	}
-	if err := it.Error(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, readError("cases of "+serviceID, err)
 	}
 	return cases, nil
 }
 
-// run is the single writer. It takes one request, plus whatever else is
-// already waiting, and commits them together.
-func (s *Store) run() {
-	defer close(s.done)
-	counters := make(map[series]uint64) // last durable serial per series
-	batch := make([]*createReq, 0, maxBatch)
-	for {
-		select {
-		case <-s.quit:
-			return
-		case r := <-s.reqs:
-			batch = append(batch[:0], r)
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
-		s.commit(counters, batch)
-		clear(batch) // drop references to finished requests
+// getCase reads and decodes a case; ErrNotFound if there is none.
+func getCase(r kv.Reader, number string) (Case, error) {
+	var c Case
+	if err := getJSON(r, caseKey(number), &c); err != nil {
+		return Case{}, err
 	}
-}
-
-// commit assigns numbers to reqs and writes them in one synced batch.
-//
-// counters only advances after the batch is durable, so a failed batch leaves
-// it at the last acknowledged serial: the numbers it tried were never
-// acknowledged and are handed out again, with no gap.
-func (s *Store) commit(counters map[series]uint64, reqs []*createReq) {
-	// Skip callers that already gave up, so they do not consume numbers.
-	live := make([]*createReq, 0, len(reqs))
-	for _, r := range reqs {
-		if err := r.ctx.Err(); err != nil {
-			r.reply <- createResult{err: err}
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) == 0 {
-		return
-	}
-	fail := func(err error) {
-		for _, r := range live {
-			r.reply <- createResult{err: err}
-		}
-	}
-
-	next := make(map[series]uint64)
-	out := make([]Case, len(live))
-	existing := make([]bool, len(live))
-	inBatch := map[string]int{} // idempotency key -> index of its first request here
-	refused := make([]error, len(live))
-	b := new(leveldb.Batch)
-	for i, r := range live {
-		if r.key != "" {
-			if j, ok := inBatch[r.key]; ok {
-				if live[j].sum != r.sum || live[j].c.ServiceID != r.c.ServiceID {
-					refused[i] = ErrKeyReused
-					continue
-				}
-				out[i], existing[i] = out[j], true
-				continue
-			}
-			if c, ok, err := s.caseByKey(r.key, r.c.ServiceID, r.sum); err != nil {
-				if errors.Is(err, ErrKeyReused) {
-					refused[i] = err
-					continue
-				}
-				fail(err)
-				return
-			} else if ok {
-				out[i], existing[i] = c, true
-				continue
-			}
-			inBatch[r.key] = i
-		}
-		n, ok := next[r.series]
-		if !ok {
-			if n, ok = counters[r.series]; !ok {
-				var err error
-				if n, err = s.loadCounter(r.series); err != nil {
-					fail(err)
-					return
-				}
-			}
-		}
-		n++
-		next[r.series] = n
-
-		c := r.c
-		c.Number = formatNumber(r.series, n)
-		v, err := json.Marshal(c)
-		if err != nil {
-			fail(fmt.Errorf("store: case %s: encode: %w", c.Number, err))
-			return
-		}
-		b.Put(caseKey(c.Number), v)
-		b.Put(indexKey(c.ServiceID, c.Number), nil)
-		if r.key != "" {
-			b.Put(idemKey(r.key), []byte(c.Number+" "+c.ServiceID+" "+r.sum))
-		}
-		out[i] = c
-	}
-	for k, n := range next {
-		b.Put(counterKey(k), strconv.AppendUint(nil, n, 10))
-	}
-
-	if err := s.write(b, &opt.WriteOptions{Sync: true}); err != nil {
-		fail(fmt.Errorf("store: write %d cases: %w", len(live), err))
-		return
-	}
-	for k, n := range next {
-		counters[k] = n
-	}
-	for i, r := range live {
-		r.reply <- createResult{c: out[i], existing: existing[i], err: refused[i]}
-	}
+	return c, nil
 }
 
 // caseByKey finds the case an idempotency key made, if any, and checks that it was made
 // by the same send: the same service and the same data.
-func (s *Store) caseByKey(key, serviceID, sum string) (Case, bool, error) {
-	v, err := s.db.Get(idemKey(key), nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
+func caseByKey(r kv.Reader, key, serviceID, sum string) (Case, bool, error) {
+	v, err := r.Get(idemKey(key))
+	if errors.Is(err, kv.ErrNotFound) {
 		return Case{}, false, nil
 	}
 	if err != nil {
-		return Case{}, false, readError("idempotency key", err)
+		return Case{}, false, fmt.Errorf("store: idempotency key: %w", err)
 	}
 	// "number service sum"; keys written before the binding hold the number alone.
 	number, binding, _ := strings.Cut(string(v), " ")
-	c, err := s.Case(number)
+	c, err := getCase(r, number)
 	if err != nil {
-		return Case{}, false, err
+		return Case{}, false, fmt.Errorf("store: case %s of an idempotency key: %w", number, err)
 	}
 	if c.ServiceID != serviceID || (binding != "" && binding != serviceID+" "+sum) {
 		return Case{}, false, ErrKeyReused
@@ -412,14 +330,14 @@ func (s *Store) caseByKey(key, serviceID, sum string) (Case, bool, error) {
 
 func idemKey(key string) []byte { return []byte("idem/" + key) }
 
-// loadCounter reads the last serial of k from the database; 0 if none.
-func (s *Store) loadCounter(k series) (uint64, error) {
-	v, err := s.db.Get(counterKey(k), nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
+// loadCounter reads the last serial of k; 0 if none.
+func loadCounter(r kv.Reader, k series) (uint64, error) {
+	v, err := r.Get(counterKey(k))
+	if errors.Is(err, kv.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, readError("counter "+string(counterKey(k)), err)
+		return 0, fmt.Errorf("store: counter %s: %w", counterKey(k), err)
 	}
 	n, err := strconv.ParseUint(string(v), 10, 64)
 	if err != nil {
@@ -428,11 +346,27 @@ func (s *Store) loadCounter(k series) (uint64, error) {
 	return n, nil
 }
 
-// readError wraps a LevelDB read error, calling out corruption explicitly
-// because it needs an operator rather than a retry.
+// getJSON reads key and decodes its JSON into v (which copies what it keeps out of the
+// transaction's bytes); ErrNotFound if the key has no value.
+func getJSON(r kv.Reader, key []byte, v any) error {
+	b, err := r.Get(key)
+	if errors.Is(err, kv.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: decode: %w", key, err)
+	}
+	return nil
+}
+
+// readError words an error of a read: ErrNotFound as it is (callers compare it), any
+// other under what was being read. The engines call out corruption themselves.
 func readError(what string, err error) error {
-	if lerrors.IsCorrupted(err) {
-		return fmt.Errorf("store: %s: database is corrupted: %w", what, err)
+	if err == nil || err == ErrNotFound {
+		return err
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

@@ -16,8 +16,13 @@ import (
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
+
+	"github.com/lomake/lomake/server/kv"
+	"github.com/lomake/lomake/server/kv/leveldbkv"
+	"github.com/lomake/lomake/server/kv/postgreskv/pgtest"
 )
 
+// openTest opens a LevelDB store in dir, for the tests that are about LevelDB.
 func openTest(t testing.TB, dir string) *Store {
 	t.Helper()
 	s, err := Open(dir)
@@ -49,8 +54,10 @@ func mustCreate(t testing.TB, s *Store, code string, c Case) Case {
 
 var t2026 = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 
-func TestCreateCaseRoundTrip(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCreateCaseRoundTrip(t *testing.T) { forEachEngine(t, testCreateCaseRoundTrip) }
+
+func testCreateCaseRoundTrip(t *testing.T, open func() *Store) {
+	s := open()
 
 	c1 := mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 	if c1.Number != "HEL-KOI-2026-000001" {
@@ -76,7 +83,11 @@ func TestCreateCaseRoundTrip(t *testing.T) {
 }
 
 func TestCreateCaseCountersPerCodeAndYear(t *testing.T) {
-	s := openTest(t, t.TempDir())
+	forEachEngine(t, testCreateCaseCountersPerCodeAndYear)
+}
+
+func testCreateCaseCountersPerCodeAndYear(t *testing.T, open func() *Store) {
+	s := open()
 
 	mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 	mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
@@ -93,15 +104,19 @@ func TestCreateCaseCountersPerCodeAndYear(t *testing.T) {
 }
 
 func TestCaseNotFound(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
-	if _, err := s.Case("HEL-KOI-2026-000999"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Case(unknown) error = %v, want ErrNotFound", err)
-	}
+	forEachEngine(t, func(t *testing.T, open func() *Store) {
+		s := open()
+		mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
+		if _, err := s.Case("HEL-KOI-2026-000999"); err != ErrNotFound {
+			t.Errorf("Case(unknown) error = %v, want ErrNotFound", err)
+		}
+	})
 }
 
-func TestCreateCaseRejectsBadInput(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCreateCaseRejectsBadInput(t *testing.T) { forEachEngine(t, testCreateCaseRejectsBadInput) }
+
+func testCreateCaseRejectsBadInput(t *testing.T, open func() *Store) {
+	s := open()
 	ctx := context.Background()
 	if _, err := s.CreateCase(ctx, "K/OI", newCase("dog-registration", t2026)); err == nil {
 		t.Error("code with '/' accepted")
@@ -120,8 +135,10 @@ func TestCreateCaseRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestCasesByService(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCasesByService(t *testing.T) { forEachEngine(t, testCasesByService) }
+
+func testCasesByService(t *testing.T, open func() *Store) {
+	s := open()
 	for range 3 {
 		mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 		mustCreate(t, s, "KOIX", newCase("dog-registration-extra", t2026))
@@ -144,12 +161,10 @@ func TestCasesByService(t *testing.T) {
 	}
 }
 
-func TestRestartContinuesNumbering(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestRestartContinuesNumbering(t *testing.T) { forEachEngine(t, testRestartContinuesNumbering) }
+
+func testRestartContinuesNumbering(t *testing.T, open func() *Store) {
+	s := open()
 	var created []Case
 	for range 5 {
 		created = append(created, mustCreate(t, s, "KOI", newCase("dog-registration", t2026)))
@@ -158,7 +173,7 @@ func TestRestartContinuesNumbering(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = openTest(t, dir)
+	s = open()
 	for _, c := range created {
 		if _, err := s.Case(c.Number); err != nil {
 			t.Errorf("after restart, Case(%s): %v", c.Number, err)
@@ -169,8 +184,10 @@ func TestRestartContinuesNumbering(t *testing.T) {
 	}
 }
 
-func TestCreateCaseConcurrent(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCreateCaseConcurrent(t *testing.T) { forEachEngine(t, testCreateCaseConcurrent) }
+
+func testCreateCaseConcurrent(t *testing.T, open func() *Store) {
+	s := open()
 	const workers, each = 50, 20
 
 	var (
@@ -212,33 +229,134 @@ func TestCreateCaseConcurrent(t *testing.T) {
 	}
 }
 
+// Two server instances sharing one PostgreSQL database number cases as one: every
+// number once, without gaps, and one case per idempotency key whichever instance
+// a send reaches.
+func TestCreateCaseTwoInstances(t *testing.T) {
+	url := pgtest.URL(t) + pgDeadlockTimeout
+	var instances [2]*Store
+	for i := range instances {
+		s, err := OpenURL(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		instances[i] = s
+	}
+	const workers, each, keys = 4, 10, 10
+	var (
+		mu     sync.Mutex
+		seen   = map[string]int{}
+		byKey  = map[string]map[string]bool{}
+		wg     sync.WaitGroup
+		record = func(number, key string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if key == "" {
+				seen[number]++
+				return
+			}
+			if byKey[key] == nil {
+				byKey[key] = map[string]bool{}
+			}
+			byKey[key][number] = true
+		}
+	)
+	for _, s := range instances {
+		for range workers {
+			wg.Go(func() {
+				for range each {
+					c, err := s.CreateCase(context.Background(), "KOI", newCase("dog-registration", t2026))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					record(c.Number, "")
+				}
+			})
+		}
+		wg.Go(func() {
+			for k := range keys {
+				c := newCase("dog-registration", t2026)
+				c.Owner = "u1"
+				key := fmt.Sprint("key-", k)
+				got, _, err := s.CreateCaseOnce(context.Background(), "KOI", c, key)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				record(got.Number, key)
+			}
+		})
+	}
+	wg.Wait()
+	for key, numbers := range byKey {
+		if len(numbers) != 1 {
+			t.Errorf("key %s made %d cases: %v", key, len(numbers), numbers)
+		}
+		for n := range numbers {
+			seen[n]++
+		}
+	}
+	total := 2*workers*each + keys
+	for i := 1; i <= total; i++ {
+		if n := fmt.Sprintf("HEL-KOI-2026-%06d", i); seen[n] != 1 {
+			t.Errorf("number %s handed out %d times", n, seen[n])
+		}
+	}
+	if len(seen) != total {
+		t.Errorf("%d numbers, want %d", len(seen), total)
+	}
+}
+
 // TestCreateCaseWriteFailure checks that a failed commit reports the error to
-// its callers and that the numbers it tried are reused, leaving no gap.
+// its callers and that the numbers it tried are reused, leaving no gap, and that its
+// idempotency key was not kept. LevelDB only: the engine's Write is the hook.
 func TestCreateCaseWriteFailure(t *testing.T) {
-	s := openTest(t, t.TempDir())
+	db, err := leveldbkv.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(db)
+	t.Cleanup(func() { s.Close() })
 	mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 
-	// Safe to swap: the writer only reads s.write while handling a request.
-	realWrite := s.write
-	s.write = func(*leveldb.Batch, *opt.WriteOptions) error { return errors.New("disk full") }
+	// Safe to swap: the writer only reads db.Write while handling a request.
+	realWrite := db.Write
+	db.Write = func(*leveldb.Batch, *opt.WriteOptions) error { return errors.New("disk full") }
 	if _, err := s.CreateCase(context.Background(), "KOI", newCase("dog-registration", t2026)); err == nil {
 		t.Fatal("CreateCase succeeded with failing write")
 	}
-	s.write = realWrite
+	keyed := newCase("dog-registration", t2026)
+	keyed.Owner = "u1"
+	if _, _, err := s.CreateCaseOnce(context.Background(), "KOI", keyed, "k"); err == nil {
+		t.Fatal("CreateCaseOnce succeeded with failing write")
+	}
+	db.Write = realWrite
 
 	got := mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 	if got.Number != "HEL-KOI-2026-000002" {
 		t.Errorf("after failed write = %q, want HEL-KOI-2026-000002", got.Number)
 	}
+	again, existing, err := s.CreateCaseOnce(context.Background(), "KOI", keyed, "k")
+	if err != nil || existing || again.Number != "HEL-KOI-2026-000003" {
+		t.Errorf("the key of a failed write, sent again: %q existing %v, %v; want a new HEL-KOI-2026-000003", again.Number, existing, err)
+	}
 }
 
 func TestCreateCaseCanceledContext(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := s.CreateCase(ctx, "KOI", newCase("dog-registration", t2026)); !errors.Is(err, context.Canceled) {
-		t.Errorf("canceled CreateCase error = %v, want context.Canceled", err)
-	}
+	forEachEngine(t, func(t *testing.T, open func() *Store) {
+		s := open()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := s.CreateCase(ctx, "KOI", newCase("dog-registration", t2026)); !errors.Is(err, context.Canceled) {
+			t.Errorf("canceled CreateCase error = %v, want context.Canceled", err)
+		}
+		// It took no number.
+		if got := mustCreate(t, s, "KOI", newCase("dog-registration", t2026)).Number; got != "HEL-KOI-2026-000001" {
+			t.Errorf("after a canceled CreateCase = %q, want HEL-KOI-2026-000001", got)
+		}
+	})
 }
 
 func TestOpenLocked(t *testing.T) {
@@ -254,20 +372,19 @@ func TestOpenLocked(t *testing.T) {
 	}
 }
 
-func TestUseAfterClose(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestUseAfterClose(t *testing.T) { forEachEngine(t, testUseAfterClose) }
+
+func testUseAfterClose(t *testing.T, open func() *Store) {
+	s := open()
 	c := mustCreate(t, s, "KOI", newCase("dog-registration", t2026))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateCase(context.Background(), "KOI", newCase("dog-registration", t2026)); err == nil {
-		t.Error("CreateCase after Close succeeded")
+	if _, err := s.CreateCase(context.Background(), "KOI", newCase("dog-registration", t2026)); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("CreateCase after Close: %v, want kv.ErrClosed", err)
 	}
-	if _, err := s.Case(c.Number); err == nil {
-		t.Error("Case after Close succeeded")
+	if _, err := s.Case(c.Number); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("Case after Close: %v, want kv.ErrClosed", err)
 	}
 	if _, err := s.CasesByService("dog-registration"); err == nil {
 		t.Error("CasesByService after Close succeeded")

@@ -7,34 +7,24 @@ package store
 //	user/<id>                    → user as JSON
 //	idx/user/code/<identityCode> → id
 //
-// The record and its identity-code index entry are written in one synced
-// batch, so a user is either fully there or not at all.
+// The record and its identity-code index entry are written in one transaction,
+// so a user is either fully there or not at all.
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/lomake/lomake/server/kv"
 )
 
 // ErrExists is returned by CreateUser when a user with the same identity code
 // already exists.
 var ErrExists = errors.New("store: already exists")
-
-// writeLocks serializes read-check-write sequences that LevelDB alone cannot
-// make atomic. It is a field of Store.
-type writeLocks struct {
-	users    sync.Mutex // CreateUser and UpdateUser
-	sessions sync.Mutex // PutSession and DeleteSessionsIdleSince
-	drafts   sync.Mutex // compare-and-set of draft revisions
-	secrets  sync.Mutex // Secret makes each secret once
-}
 
 // userIDLen is the length of a user ID: 16 random bytes in unpadded base64url.
 var userIDLen = base64.RawURLEncoding.EncodedLen(16)
@@ -61,28 +51,29 @@ func (s *Store) UserByIdentityCode(code string) (User, error) {
 	if !validIdentityCode(code) {
 		return User{}, errors.New("store: user by identity code: invalid identity code")
 	}
-	// A snapshot keeps the index entry and the record it points to
-	// consistent with each other.
-	snap, err := s.db.GetSnapshot()
-	if err != nil {
-		return User{}, readError("user by identity code", err)
-	}
-	defer snap.Release()
-
-	id, err := snap.Get(userCodeKey(code), nil)
-	if err != nil {
-		if errors.Is(err, leveldb.ErrNotFound) {
-			return User{}, ErrNotFound
+	var u User
+	// One snapshot keeps the index entry and the record it points to consistent
+	// with each other.
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		id, err := r.Get(userCodeKey(code))
+		if errors.Is(err, kv.ErrNotFound) {
+			return ErrNotFound
 		}
+		if err != nil {
+			return err
+		}
+		u, err = getUser(r, string(id))
+		if errors.Is(err, ErrNotFound) {
+			// Index and record are written in one transaction, so this means the
+			// database was damaged.
+			return fmt.Errorf("index entry for missing user %s", id)
+		}
+		return err
+	})
+	if err != nil {
 		return User{}, readError("user by identity code", err)
 	}
-	u, err := getUser(snap, string(id))
-	if errors.Is(err, ErrNotFound) {
-		// Index and record are written in one batch, so this means the
-		// database was damaged.
-		return User{}, fmt.Errorf("store: user by identity code: index entry for missing user %s", id)
-	}
-	return u, err
+	return u, nil
 }
 
 // User returns the user by ID, or ErrNotFound.
@@ -90,7 +81,16 @@ func (s *Store) User(id string) (User, error) {
 	if !validUserID(id) {
 		return User{}, fmt.Errorf("store: user: invalid user id %q", id)
 	}
-	return getUser(s.db, id)
+	var u User
+	err := s.e.View(context.Background(), func(r kv.Reader) error {
+		var err error
+		u, err = getUser(r, id)
+		return err
+	})
+	if err != nil {
+		return User{}, readError("user "+id, err)
+	}
+	return u, nil
 }
 
 // CreateUser stores a new user with a fresh ID, ignoring any ID in u, and
@@ -108,46 +108,47 @@ func (s *Store) CreateUser(u User) (User, error) {
 		u.UpdatedAt = now
 	}
 
-	// The existence check and the write must not interleave with another
-	// CreateUser for the same code.
-	s.locks.users.Lock()
-	defer s.locks.users.Unlock()
-
-	switch _, err := s.db.Get(userCodeKey(u.IdentityCode), nil); {
-	case err == nil:
-		return User{}, fmt.Errorf("store: create user: %w", ErrExists)
-	case !errors.Is(err, leveldb.ErrNotFound):
-		return User{}, readError("create user", err)
-	}
-
-	// A collision of 128 random bits will not happen, but checking is
-	// cheap and makes overwriting another user impossible.
-	for {
-		id, err := newUserID()
+	var created User
+	// The existence check and the writes are one transaction, so two CreateUser
+	// calls for the same code (two tabs, two instances) make one user.
+	err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		created = User{}
+		switch _, err := tx.Get(userCodeKey(u.IdentityCode)); {
+		case err == nil:
+			return ErrExists
+		case !errors.Is(err, kv.ErrNotFound):
+			return err
+		}
+		nu := u
+		// A collision of 128 random bits will not happen, but checking is
+		// cheap and makes overwriting another user impossible.
+		for {
+			id, err := newUserID()
+			if err != nil {
+				return err
+			}
+			_, err = tx.Get(userKey(id))
+			if errors.Is(err, kv.ErrNotFound) {
+				nu.ID = id
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+		v, err := json.Marshal(nu)
 		if err != nil {
-			return User{}, fmt.Errorf("store: create user: %w", err)
+			return fmt.Errorf("encode: %w", err)
 		}
-		ok, err := s.db.Has(userKey(id), nil)
-		if err != nil {
-			return User{}, readError("create user", err)
-		}
-		if !ok {
-			u.ID = id
-			break
-		}
-	}
-
-	v, err := json.Marshal(u)
+		tx.Put(userKey(nu.ID), v)
+		tx.Put(userCodeKey(nu.IdentityCode), []byte(nu.ID))
+		created = nu
+		return nil
+	})
 	if err != nil {
-		return User{}, fmt.Errorf("store: create user: encode: %w", err)
+		return User{}, fmt.Errorf("store: create user: %w", err)
 	}
-	b := new(leveldb.Batch)
-	b.Put(userKey(u.ID), v)
-	b.Put(userCodeKey(u.IdentityCode), []byte(u.ID))
-	if err := s.db.Write(b, &opt.WriteOptions{Sync: true}); err != nil {
-		return User{}, fmt.Errorf("store: create user: write: %w", err)
-	}
-	return u, nil
+	return created, nil
 }
 
 // UpdateUser replaces an existing user's record. It returns ErrNotFound if
@@ -158,55 +159,42 @@ func (s *Store) UpdateUser(u User) error {
 	if !validUserID(u.ID) {
 		return fmt.Errorf("store: update user: invalid user id %q", u.ID)
 	}
-
-	s.locks.users.Lock()
-	defer s.locks.users.Unlock()
-
-	old, err := getUser(s.db, u.ID)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("store: update user %s: %w", u.ID, ErrNotFound)
-		}
-		return err
-	}
-	if u.IdentityCode != old.IdentityCode {
-		return fmt.Errorf("store: update user %s: identity code may not change", u.ID)
-	}
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = old.CreatedAt
-	}
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = time.Now().UTC()
 	}
-
-	v, err := json.Marshal(u)
+	// Reading the stored record and replacing it are one transaction, so the checks
+	// hold for what is replaced.
+	err := s.e.Update(context.Background(), func(tx kv.Tx) error {
+		old, err := getUser(tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if u.IdentityCode != old.IdentityCode {
+			return errors.New("identity code may not change")
+		}
+		nu := u
+		if nu.CreatedAt.IsZero() {
+			nu.CreatedAt = old.CreatedAt
+		}
+		v, err := json.Marshal(nu)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		// The identity code cannot change, so the index entry stays valid.
+		tx.Put(userKey(nu.ID), v)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("store: update user %s: encode: %w", u.ID, err)
-	}
-	// The identity code cannot change, so the index entry stays valid.
-	if err := s.db.Put(userKey(u.ID), v, &opt.WriteOptions{Sync: true}); err != nil {
-		return fmt.Errorf("store: update user %s: write: %w", u.ID, err)
+		return fmt.Errorf("store: update user %s: %w", u.ID, err)
 	}
 	return nil
 }
 
-// getter is satisfied by *leveldb.DB and *leveldb.Snapshot.
-type getter interface {
-	Get(key []byte, ro *opt.ReadOptions) ([]byte, error)
-}
-
-// getUser reads and decodes user id from g; ErrNotFound if missing.
-func getUser(g getter, id string) (User, error) {
-	v, err := g.Get(userKey(id), nil)
-	if err != nil {
-		if errors.Is(err, leveldb.ErrNotFound) {
-			return User{}, ErrNotFound
-		}
-		return User{}, readError("user "+id, err)
-	}
+// getUser reads and decodes user id; ErrNotFound if missing.
+func getUser(r kv.Reader, id string) (User, error) {
 	var u User
-	if err := json.Unmarshal(v, &u); err != nil {
-		return User{}, fmt.Errorf("store: user %s: decode: %w", id, err)
+	if err := getJSON(r, userKey(id), &u); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/lomake/lomake/server/kv"
 )
 
 func newUser(code string) User {
@@ -29,34 +28,10 @@ func mustCreateUser(t testing.TB, s *Store, u User) User {
 	return got
 }
 
-// rawDB opens dir with goleveldb directly. The Store using dir must be closed.
-func rawDB(t testing.TB, dir string) *leveldb.DB {
-	t.Helper()
-	db, err := leveldb.OpenFile(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func TestCreateUserFindByCodeAndID(t *testing.T) { forEachEngine(t, testCreateUserFindByCodeAndID) }
 
-// countPrefix counts the keys under prefix in db.
-func countPrefix(t testing.TB, db *leveldb.DB, prefix string) int {
-	t.Helper()
-	it := db.NewIterator(util.BytesPrefix([]byte(prefix)), nil)
-	defer it.Release()
-	n := 0
-	for it.Next() {
-		n++
-	}
-	if err := it.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func TestCreateUserFindByCodeAndID(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func testCreateUserFindByCodeAndID(t *testing.T, open func() *Store) {
+	s := open()
 	before := time.Now()
 
 	u := mustCreateUser(t, s, newUser("010280-952L"))
@@ -98,8 +73,10 @@ func TestCreateUserFindByCodeAndID(t *testing.T) {
 	}
 }
 
-func TestCreateUserKeepsGivenTimes(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCreateUserKeepsGivenTimes(t *testing.T) { forEachEngine(t, testCreateUserKeepsGivenTimes) }
+
+func testCreateUserKeepsGivenTimes(t *testing.T, open func() *Store) {
+	s := open()
 	in := newUser("010280-952L")
 	in.ID = "chosen-by-caller"
 	in.CreatedAt = t2026
@@ -117,8 +94,10 @@ func TestCreateUserKeepsGivenTimes(t *testing.T) {
 	}
 }
 
-func TestCreateUserDuplicateCode(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestCreateUserDuplicateCode(t *testing.T) { forEachEngine(t, testCreateUserDuplicateCode) }
+
+func testCreateUserDuplicateCode(t *testing.T, open func() *Store) {
+	s := open()
 	first := mustCreateUser(t, s, newUser("010280-952L"))
 
 	dup := newUser("010280-952L")
@@ -136,11 +115,11 @@ func TestCreateUserDuplicateCode(t *testing.T) {
 }
 
 func TestCreateUserConcurrentSameCode(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forEachEngine(t, testCreateUserConcurrentSameCode)
+}
+
+func testCreateUserConcurrentSameCode(t *testing.T, open func() *Store) {
+	s := open()
 
 	const n = 20
 	var (
@@ -181,22 +160,18 @@ func TestCreateUserConcurrentSameCode(t *testing.T) {
 	if got.ID != winner {
 		t.Errorf("UserByIdentityCode ID = %s, want the winner %s", got.ID, winner)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
 	// No orphan records from the losers.
-	if n := countPrefix(t, rawDB(t, dir), "user/"); n != 1 {
+	if n := countPrefix(t, s, "user/"); n != 1 {
 		t.Errorf("%d user records in the database, want 1", n)
 	}
 }
 
 func TestUpdateUserPersistsAcrossReopen(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forEachEngine(t, testUpdateUserPersistsAcrossReopen)
+}
+
+func testUpdateUserPersistsAcrossReopen(t *testing.T, open func() *Store) {
+	s := open()
 	u := mustCreateUser(t, s, newUser("010280-952L"))
 
 	consent := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
@@ -214,7 +189,7 @@ func TestUpdateUserPersistsAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s = openTest(t, dir)
+	s = open()
 	got, err := s.UserByIdentityCode("010280-952L")
 	if err != nil {
 		t.Fatal(err)
@@ -229,8 +204,10 @@ func TestUpdateUserPersistsAcrossReopen(t *testing.T) {
 	}
 }
 
-func TestUpdateUserErrors(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestUpdateUserErrors(t *testing.T) { forEachEngine(t, testUpdateUserErrors) }
+
+func testUpdateUserErrors(t *testing.T, open func() *Store) {
+	s := open()
 	u := mustCreateUser(t, s, newUser("010280-952L"))
 
 	missing := u
@@ -257,8 +234,10 @@ func TestUpdateUserErrors(t *testing.T) {
 	}
 }
 
-func TestUserInvalidInput(t *testing.T) {
-	s := openTest(t, t.TempDir())
+func TestUserInvalidInput(t *testing.T) { forEachEngine(t, testUserInvalidInput) }
+
+func testUserInvalidInput(t *testing.T, open func() *Store) {
+	s := open()
 	if _, err := s.CreateUser(newUser("")); err == nil {
 		t.Error("CreateUser with empty identity code succeeded")
 	}
@@ -276,17 +255,16 @@ func TestUserInvalidInput(t *testing.T) {
 	}
 }
 
-func TestUsersAfterClose(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestUsersAfterClose(t *testing.T) { forEachEngine(t, testUsersAfterClose) }
+
+func testUsersAfterClose(t *testing.T, open func() *Store) {
+	s := open()
 	u := mustCreateUser(t, s, newUser("010280-952L"))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUser(newUser("311299-999X")); err == nil {
-		t.Error("CreateUser after Close succeeded")
+	if _, err := s.CreateUser(newUser("311299-999X")); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("CreateUser after Close: %v, want kv.ErrClosed", err)
 	}
 	if _, err := s.User(u.ID); err == nil {
 		t.Error("User after Close succeeded")

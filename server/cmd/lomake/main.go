@@ -3,6 +3,7 @@
 //	PORT                        port to listen on (default 8080)
 //	LISTEN_ADDR                 address to listen on (default 127.0.0.1:$PORT: this machine only)
 //	DATA_DIR                    LevelDB directory (default ./data)
+//	DATABASE_URL                postgres://… : keep everything in PostgreSQL instead, shared by several instances
 //	LOMAKE_PUBLIC_URL           the address residents use, e.g. https://asiointi.example.fi
 //	LOMAKE_TRUSTED_PROXIES      proxies (addresses, CIDR ranges) whose X-Forwarded-* are believed
 //	LOMAKE_COOKIE_KEY           hex key (32+ bytes) that signs cookies; unset: made once, kept in the store
@@ -31,6 +32,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "store" {
+		os.Exit(storeCommand(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	port := envOr("PORT", "8080")
@@ -52,6 +56,7 @@ func main() {
 
 	cfg := server.Config{
 		DataDir:            dataDir,
+		DatabaseURL:        os.Getenv("DATABASE_URL"),
 		Log:                log,
 		Production:         envBool("LOMAKE_PRODUCTION"),
 		TestIdentification: testID,
@@ -79,7 +84,11 @@ func main() {
 	if server.Loopback(addr) {
 		url = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
-	log.Info("serving", "url", url, "listen", ln.Addr().String(), "data", dataDir,
+	data := dataDir
+	if cfg.DatabaseURL != "" {
+		data = "PostgreSQL (DATABASE_URL)"
+	}
+	log.Info("serving", "url", url, "listen", ln.Addr().String(), "data", data,
 		"services", len(srv.Services.Services()), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	stop := make(chan os.Signal, 1)

@@ -37,6 +37,9 @@ const maxAttempts = 50
 // DB is a PostgreSQL engine.
 type DB struct {
 	pool   *pgxpool.Pool
+	reqs   chan *request // unbuffered: a sent request is owned by the writer
+	quit   chan struct{}
+	done   chan struct{}
 	closed atomic.Bool
 }
 
@@ -54,11 +57,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	d := &DB{pool: pool}
+	d := &DB{pool: pool, reqs: make(chan *request), quit: make(chan struct{}), done: make(chan struct{})}
 	if err := d.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	go d.run()
 	return d, nil
 }
 
@@ -90,11 +94,14 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connections.
+// Close stops the writer, failing transactions it has not taken, and closes the
+// connections. A group being committed finishes first.
 func (d *DB) Close() error {
 	if !d.closed.CompareAndSwap(false, true) {
 		return kv.ErrClosed
 	}
+	close(d.quit)
+	<-d.done
 	d.pool.Close()
 	return nil
 }
@@ -115,28 +122,112 @@ func (d *DB) View(ctx context.Context, fn func(kv.Reader) error) error {
 	return tx.Commit(ctx)
 }
 
-// Update runs fn in a SERIALIZABLE transaction, again from the start when PostgreSQL
-// reports a conflict with another one.
+// Update queues fn for this instance's writer and waits for its transaction to commit.
+// The writer runs every queued fn in one SERIALIZABLE transaction, each seeing the
+// writes of those before it (group commit): one commit, and one chance to conflict with
+// another instance, for many callers. When PostgreSQL reports a conflict the whole group
+// runs again from the start. If ctx ends first, Update returns ctx's error; the
+// transaction may then still commit.
 func (d *DB) Update(ctx context.Context, fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrClosed
 	}
-	return d.serializable(ctx, func(tx pgx.Tx) error {
-		t := &txn{ctx: ctx, tx: tx, own: map[string]entry{}}
-		if err := fn(t); err != nil {
-			if t.err != nil && retryable(t.err) {
-				return t.err // a read lost to another transaction: run fn again
-			}
-			return permanent{err}
-		}
-		return t.flush()
-	})
+	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
+	select {
+	case d.reqs <- r:
+	case <-d.quit:
+		return kv.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-// permanent marks fn's own error: returned as it is, never retried.
-type permanent struct{ err error }
+type request struct {
+	ctx   context.Context
+	fn    func(kv.Tx) error
+	reply chan error // buffered: the writer never blocks on a caller that gave up
+}
 
-func (p permanent) Error() string { return p.err.Error() }
+// maxGroup bounds the transactions that share one commit: a longer transaction would
+// conflict more often with the other instances'.
+const maxGroup = 64
+
+func (d *DB) run() {
+	defer close(d.done)
+	group := make([]*request, 0, maxGroup)
+	for {
+		select {
+		case <-d.quit:
+			return
+		case r := <-d.reqs:
+			group = append(group[:0], r)
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case r := <-d.reqs:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		d.commit(group)
+		clear(group)
+	}
+}
+
+// commit runs a group in one transaction, again while it conflicts, and answers each.
+func (d *DB) commit(group []*request) {
+	results := make([]error, len(group))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := d.serializable(ctx, func(tx pgx.Tx) error {
+		pending := map[string]entry{}
+		for i, r := range group {
+			results[i] = nil
+			if err := r.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			t := &txn{ctx: ctx, tx: tx, group: pending, own: map[string]entry{}}
+			err := call(r.fn, t)
+			if t.err != nil {
+				return t.err // a read failed: the transaction is lost, run the group again
+			}
+			if err != nil {
+				results[i] = err // this caller's own refusal; the others go on
+				continue
+			}
+			for k, e := range t.own {
+				pending[k] = e
+			}
+		}
+		return flush(ctx, tx, pending)
+	})
+	for i, r := range group {
+		if err != nil && results[i] == nil {
+			results[i] = err
+		}
+		r.reply <- results[i]
+	}
+}
+
+// call runs fn, turning a panic into an error so that one bad transaction cannot stop
+// the writer every other caller waits on.
+func call(fn func(kv.Tx) error, t *txn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("postgres: transaction panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}
 
 func (d *DB) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
@@ -152,10 +243,6 @@ func (d *DB) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
 			}
 		}
 		err = d.attempt(ctx, fn)
-		var p permanent
-		if errors.As(err, &p) {
-			return p.err
-		}
 		if err == nil || !retryable(err) {
 			break
 		}
@@ -197,20 +284,23 @@ type entry struct {
 	deleted bool
 }
 
-// txn buffers its writes and applies them at the end, reading through them meanwhile.
+// txn buffers its writes and applies them at the end, reading through its own writes
+// and those of the group's earlier transactions meanwhile.
 type txn struct {
-	ctx context.Context
-	tx  pgx.Tx
-	own map[string]entry // nil in a View
-	err error            // a failed read: the transaction must not commit
+	ctx        context.Context
+	tx         pgx.Tx
+	group, own map[string]entry // nil in a View
+	err        error            // a failed read: the transaction must not commit
 }
 
 func (t *txn) Get(key []byte) ([]byte, error) {
-	if e, ok := t.own[string(key)]; ok {
-		if e.deleted {
-			return nil, kv.ErrNotFound
+	for _, o := range []map[string]entry{t.own, t.group} {
+		if e, ok := o[string(key)]; ok {
+			if e.deleted {
+				return nil, kv.ErrNotFound
+			}
+			return e.value, nil
 		}
-		return e.value, nil
 	}
 	var v []byte
 	err := t.tx.QueryRow(t.ctx, `SELECT v FROM kv WHERE k = $1`, key).Scan(&v)
@@ -247,12 +337,19 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 		lo = start
 	}
 	hi := kv.PrefixEnd(prefix)
-	// Keys this transaction wrote in the range, to merge in order.
-	var keys []string
-	for k := range t.own {
-		if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
-			keys = append(keys, k)
+	// Keys written in the range by this transaction or the group, to merge in order;
+	// the transaction's own writes win.
+	merged := map[string]entry{}
+	for _, o := range []map[string]entry{t.group, t.own} {
+		for k, e := range o {
+			if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
+				merged[k] = e
+			}
 		}
+	}
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	n := 0
@@ -278,7 +375,7 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 		}
 		for _, r := range rows {
 			for i < len(keys) && keys[i] < string(r.k) {
-				if e := t.own[keys[i]]; !e.deleted {
+				if e := merged[keys[i]]; !e.deleted {
 					if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
 						return err
 					}
@@ -287,7 +384,7 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 			}
 			v := r.v
 			if i < len(keys) && keys[i] == string(r.k) {
-				e := t.own[keys[i]]
+				e := merged[keys[i]]
 				i++
 				if e.deleted {
 					continue
@@ -304,7 +401,7 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 		from, inclusive = rows[len(rows)-1].k, false
 	}
 	for ; i < len(keys); i++ {
-		if e := t.own[keys[i]]; !e.deleted {
+		if e := merged[keys[i]]; !e.deleted {
 			if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
 				return err
 			}
@@ -346,21 +443,27 @@ func (t *txn) rows(from []byte, inclusive bool, hi []byte, limit int) ([]row, er
 	return out, rs.Err()
 }
 
-// flush writes the buffered writes in one round trip.
-func (t *txn) flush() error {
-	if t.err != nil {
-		return t.err
-	}
-	if len(t.own) == 0 {
+// flush writes a group's writes in one round trip.
+func flush(ctx context.Context, tx pgx.Tx, writes map[string]entry) error {
+	if len(writes) == 0 {
 		return nil
 	}
+	// In key order: two instances' groups that write the same keys then lock them in the
+	// same order, and conflict rather than deadlock (which PostgreSQL notices only after
+	// deadlock_timeout).
+	keys := make([]string, 0, len(writes))
+	for k := range writes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	b := &pgx.Batch{}
-	for k, e := range t.own {
+	for _, k := range keys {
+		e := writes[k]
 		if e.deleted {
 			b.Queue(`DELETE FROM kv WHERE k = $1`, []byte(k))
 		} else {
 			b.Queue(`INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, []byte(k), e.value)
 		}
 	}
-	return t.tx.SendBatch(t.ctx, b).Close()
+	return tx.SendBatch(ctx, b).Close()
 }
