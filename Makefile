@@ -46,6 +46,7 @@ web/dist/app.wasm.br: web/app.wasm web/precompress/main.go
 ## test: install what the tests need, then run every test (browser tests included)
 test: test-deps wasm vet
 	AXE_JS=$(AXE_JS) CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -race -timeout 5m ./server/store/ ./server/kv/...
 
 test-deps: $(CHROMIUM) $(AXE_JS) postgresql
 
@@ -68,13 +69,15 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 
 ## bench: validation per document (native and wasm), submissions per second with p99,
-## the cost of hostile bodies, keystroke to IndexedDB and reconnect to an empty outbox
+## the cost of hostile bodies, sends and draft saves on LevelDB, PostgreSQL and three
+## instances on PostgreSQL, keystroke to IndexedDB and reconnect to an empty outbox
 ## (10 sends) in Chromium
 bench: wasm
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/ ./server/store/
 	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -run '^$$' -bench . -benchtime 2s -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/
 	$(GO) test -run '^$$' -bench Submissions -benchtime 5000x ./server/
 	$(GO) test -run '^$$' -bench HostileBodies -benchtime 10x ./server/
+	$(GO) test -run '^$$' -bench Engines -benchtime 2000x ./server/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
 
 ## fuzz: the fuzz target over JSON decoding and validation of every service (make test

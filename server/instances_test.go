@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,6 +66,8 @@ func startInstance(t testing.TB, url, addr string) *instance {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperInstance$")
 	cmd.Env = append(os.Environ(), instanceEnv+"="+addr, "DATABASE_URL="+url)
+	// Should this test process die, its instances die with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,12 @@ type DB struct {
 	quit   chan struct{}
 	done   chan struct{}
 	closed atomic.Bool
+	// conflicts counts transactions run again after a serialization failure.
+	conflicts atomic.Int64
 }
+
+// Conflicts is how many times a transaction lost to another and ran again.
+func (d *DB) Conflicts() int64 { return d.conflicts.Load() }
 
 // Open connects to the database at url (postgres://…) and applies the migrations it
 // lacks.
@@ -243,6 +248,9 @@ func (d *DB) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
 			}
 		}
 		err = d.attempt(ctx, fn)
+		if err != nil && retryable(err) {
+			d.conflicts.Add(1)
+		}
 		if err == nil || !retryable(err) {
 			break
 		}
