@@ -159,4 +159,3 @@ func expect(got, want int) error {
 	}
 	return nil
 }
-
