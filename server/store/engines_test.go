@@ -12,15 +12,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// pgDeadlockTimeout shortens PostgreSQL's wait before it looks for a deadlock (1 s by
-// default) for the tests' sessions. postgreskv writes a transaction's keys in map
-// order, so two CreateCase transactions that read the same counter and write the same
-// case, index and counter keys can lock them in opposite orders and deadlock; PostgreSQL
-// then aborts one (retried) only after deadlock_timeout. Under the concurrency tests
-// that made TestCreateCaseConcurrent take over 2 minutes instead of seconds. Drop this
-// once the engine writes its keys in sorted order.
-const pgDeadlockTimeout = "&deadlock_timeout=20ms"
-
 // engines are the engines every storage rule runs on. Each gives a test a fresh, empty
 // database and a function that opens a Store on it (again and again: a restart).
 var engines = []struct {
@@ -32,7 +23,7 @@ var engines = []struct {
 		return func() (*Store, error) { return OpenURL(context.Background(), dir) }
 	}},
 	{"postgres", func(t *testing.T) func() (*Store, error) {
-		url := pgtest.URL(t) + pgDeadlockTimeout
+		url := pgtest.URL(t)
 		return func() (*Store, error) { return OpenURL(context.Background(), url) }
 	}},
 }

@@ -233,7 +233,7 @@ func testCreateCaseConcurrent(t *testing.T, open func() *Store) {
 // number once, without gaps, and one case per idempotency key whichever instance
 // a send reaches.
 func TestCreateCaseTwoInstances(t *testing.T) {
-	url := pgtest.URL(t) + pgDeadlockTimeout
+	url := pgtest.URL(t)
 	var instances [2]*Store
 	for i := range instances {
 		s, err := OpenURL(context.Background(), url)

@@ -74,7 +74,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // migrate applies the missing migrations, each in its own transaction with its version
 // row, so that instances starting together apply each exactly once.
 func (d *DB) migrate(ctx context.Context) error {
-	if _, err := d.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS lomake_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`); err != nil && !retryable(err) {
+	if err := d.serializable(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS lomake_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)`)
+		return err
+	}); err != nil {
 		return fmt.Errorf("postgres: migrations table: %w", err)
 	}
 	for v := 1; v < len(migrations); v++ {
@@ -281,6 +284,10 @@ func retryable(err error) bool {
 	if errors.As(err, &pg) {
 		switch pg.Code {
 		case "40001", "40P01", "23505":
+			return true
+		case "42P07", "42710":
+			// Instances starting together both create a table IF NOT EXISTS; the
+			// loser sees it exist on its next try.
 			return true
 		}
 	}
