@@ -46,7 +46,7 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 			return err
 		})
 	case "backup":
-		err = withStore(ctx, *from, func(src kv.Engine) error {
+		err = withStore(ctx, *from, true, func(src kv.Engine) error {
 			f, err := os.OpenFile(*to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 			if err != nil {
 				return err
@@ -66,13 +66,13 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 		var f *os.File
 		if f, err = os.Open(*from); err == nil {
 			defer f.Close()
-			err = withStore(ctx, *to, func(dst kv.Engine) error {
+			err = withStore(ctx, *to, false, func(dst kv.Engine) error {
 				stats, err = kv.Restore(ctx, f, dst)
 				return err
 			})
 		}
 	case "stats":
-		err = withStore(ctx, fs.Arg(0), func(e kv.Engine) error {
+		err = withStore(ctx, fs.Arg(0), true, func(e kv.Engine) error {
 			stats, err = kv.Summarize(ctx, e)
 			return err
 		})
@@ -88,11 +88,19 @@ func storeCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func withStore(ctx context.Context, spec string, fn func(kv.Engine) error) error {
+// withStore opens a store; a source (exists) must be there already: reading a
+// directory that is not there would quietly make an empty store of it.
+func withStore(ctx context.Context, spec string, exists bool, fn func(kv.Engine) error) error {
 	if spec == "" {
 		return errors.New("name the store (--from, --to)")
 	}
-	st, err := store.OpenURL(ctx, strings.TrimPrefix(spec, "leveldb:"))
+	where := strings.TrimPrefix(spec, "leveldb:")
+	if exists && !strings.Contains(where, "://") {
+		if _, err := os.Stat(where); err != nil {
+			return fmt.Errorf("no store at %s: %w", where, err)
+		}
+	}
+	st, err := store.OpenURL(ctx, where)
 	if err != nil {
 		return err
 	}
@@ -101,7 +109,7 @@ func withStore(ctx context.Context, spec string, fn func(kv.Engine) error) error
 }
 
 func withStores(ctx context.Context, from, to string, fn func(src, dst kv.Engine) error) error {
-	return withStore(ctx, from, func(src kv.Engine) error {
-		return withStore(ctx, to, func(dst kv.Engine) error { return fn(src, dst) })
+	return withStore(ctx, from, true, func(src kv.Engine) error {
+		return withStore(ctx, to, false, func(dst kv.Engine) error { return fn(src, dst) })
 	})
 }

@@ -76,6 +76,10 @@ func TestStoreCommand(t *testing.T) {
 	if c, err := st.Case("HEL-KOI-2026-000003"); err != nil || c.ServiceID != "dog-registration" {
 		t.Errorf("restored case: %+v %v", c, err)
 	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	if out, code := run(t, "stats", missing); code != 1 || !strings.Contains(out, "no store at") {
+		t.Errorf("stats of a missing directory: %d %s", code, out)
+	}
 	if _, code := run(t, "nonsense"); code != 2 {
 		t.Errorf("an unknown command: exit %d", code)
 	}
