@@ -62,6 +62,9 @@ const (
 	// FormBody routes take an HTML form post (application/x-www-form-urlencoded), whose
 	// "csrf" field may carry the CSRF token. Multipart bodies are refused unread.
 	FormBody
+	// RawBody routes stream the body themselves (a file upload), within the limit; the
+	// handler judges its type. The CSRF token must come in the header.
+	RawBody
 )
 
 // DefaultLimit is the largest body of a route that names no Limit.
@@ -277,7 +280,7 @@ func (rt *Router) guard(route Route) http.Handler {
 			Problem(w, r, http.StatusForbidden, "crossSite", nil)
 			return
 		}
-		if changes && route.Body != NoBody && !acceptsType(route.Body, r.Header.Get("Content-Type")) {
+		if changes && (route.Body == JSONBody || route.Body == FormBody) && !acceptsType(route.Body, r.Header.Get("Content-Type")) {
 			Problem(w, r, http.StatusUnsupportedMediaType, "unsupportedType", nil)
 			return
 		}
