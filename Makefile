@@ -73,11 +73,13 @@ vet:
 ## instances on PostgreSQL, keystroke to IndexedDB and reconnect to an empty outbox
 ## (10 sends) in Chromium
 bench: wasm
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/ ./server/store/
+	$(GO) test -run '^$$' -bench CreateCase -benchtime 2s ./server/store/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/
 	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -run '^$$' -bench . -benchtime 2s -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/
 	$(GO) test -run '^$$' -bench Submissions -benchtime 5000x ./server/
 	$(GO) test -run '^$$' -bench HostileBodies -benchtime 10x ./server/
 	$(GO) test -run '^$$' -bench Engines -benchtime 2000x ./server/
+	$(GO) test -run '^$$' -bench FolderAndQueue -benchtime 1x -timeout 60m ./server/store/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
 
 ## fuzz: the fuzz target over JSON decoding and validation of every service (make test

@@ -72,6 +72,8 @@ func (s *Service) Message(lang string, v Violation) string {
 			break
 		}
 		data["Name"] = segs[len(segs)-1]
+	case "fileType", "fileSize", "fileEmpty", "fileGone":
+		fileMessageData(lang, n, v.Params, data)
 	case "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
 		"exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "enum":
 	default:
@@ -123,4 +125,44 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToLower(r)) + s[size:]
+}
+
+// fileMessageData fills in what the messages of a refused file say: its name (params
+// "name"), the types the field takes and its largest size (params "max", in bytes, else
+// the field's x-ui.maxSize) in megabytes.
+func fileMessageData(lang string, n *Node, params map[string]any, data map[string]any) {
+	name, _ := params["name"].(string)
+	data["Name"] = name
+	accept, max := FileTypes, int64(MaxFileSize)
+	if n != nil && n.Widget == "file" {
+		accept, max = n.Accept, n.MaxSize
+	}
+	switch m := params["max"].(type) {
+	case int64:
+		max = m
+	case int:
+		max = int64(m)
+	case float64: // decoded from JSON
+		max = int64(m)
+	}
+	data["Types"] = strings.ToUpper(strings.Join(accept, ", "))
+	data["Max"] = Megabytes(lang, max)
+}
+
+// Megabytes writes a size in bytes as megabytes (of 2^20 bytes, as file managers count
+// them) for lang: "20", "0,5" (fi, sv), "0.5" (en); at least 0.1.
+func Megabytes(lang string, n int64) string {
+	tenths := (n*10 + 1<<19) >> 20 // rounded to tenths of a megabyte
+	if tenths < 1 {
+		tenths = 1
+	}
+	s := strconv.FormatInt(tenths/10, 10)
+	if tenths%10 != 0 {
+		sep := ","
+		if lang == "en" {
+			sep = "."
+		}
+		s += sep + strconv.FormatInt(tenths%10, 10)
+	}
+	return s
 }

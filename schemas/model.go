@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -52,6 +53,8 @@ type Node struct {
 	AddLabel     Text
 	RemoveLabel  Text
 	ItemTitle    Text
+	Accept       []string // file fields: the types of file taken (x-ui.accept; default FileTypes)
+	MaxSize      int64    // file fields: the largest file in bytes (x-ui.maxSize; default MaxFileSize)
 }
 
 // Property returns the object's property with that name, or nil.
@@ -97,6 +100,8 @@ type rawUI struct {
 	AddLabel     Text            `json:"addLabel"`
 	RemoveLabel  Text            `json:"removeLabel"`
 	ItemTitle    Text            `json:"itemTitle"`
+	Accept       []string        `json:"accept"`
+	MaxSize      *int64          `json:"maxSize"`
 	Pages        []struct {
 		Title  Text     `json:"title"`
 		Fields []string `json:"fields"`
@@ -106,6 +111,7 @@ type rawUI struct {
 var widgets = map[string]bool{
 	"text": true, "textarea": true, "email": true, "tel": true, "date": true,
 	"number": true, "select": true, "radio": true, "checkbox": true, "hidden": true,
+	"file": true,
 }
 
 // builder turns raw nodes into Nodes and collects every problem it finds, so that a
@@ -207,6 +213,7 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 	if n.Widget != "" && !widgets[n.Widget] {
 		b.problem(path, "unknown x-ui.widget %q", n.Widget)
 	}
+	b.fileOptions(path, n, r.UI)
 	for _, v := range r.Enum {
 		n.Options = append(n.Options, Option{Value: v, Label: Text{"fi": fmt.Sprint(v), "sv": fmt.Sprint(v), "en": fmt.Sprint(v)}})
 	}
@@ -390,4 +397,107 @@ func (n *Node) Lookup(pointer string) *Node {
 		}
 	}
 	return cur
+}
+
+// FileTypes are the types of file a file field can take, by the names x-ui.accept uses:
+// pdf, jpg (also .jpeg), png, doc, docx, xls, xlsx, txt (UTF-8) and zip.
+var FileTypes = []string{"pdf", "jpg", "png", "doc", "docx", "xls", "xlsx", "txt", "zip"}
+
+// fileExtensions are the name extensions of each file type.
+var fileExtensions = map[string][]string{
+	"pdf": {"pdf"}, "jpg": {"jpg", "jpeg"}, "png": {"png"}, "doc": {"doc"}, "docx": {"docx"},
+	"xls": {"xls"}, "xlsx": {"xlsx"}, "txt": {"txt"}, "zip": {"zip"},
+}
+
+// FileTypeOf is the file type of a file name by its extension ("jpg" for kuva.JPEG), or
+// "" for none of FileTypes: what a form checks before uploading, and the server again
+// (with the content) after.
+func FileTypeOf(name string) string {
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 || strings.ContainsAny(name[dot:], "/\\") {
+		return ""
+	}
+	ext := strings.ToLower(name[dot+1:])
+	for t, exts := range fileExtensions {
+		if slices.Contains(exts, ext) {
+			return t
+		}
+	}
+	return ""
+}
+
+// MaxFileSize is the largest file any field takes (20 MB), and the default x-ui.maxSize.
+const MaxFileSize = 20 << 20
+
+// fileOptions reads a file field's x-ui.accept and x-ui.maxSize, filling in defaults.
+func (b *builder) fileOptions(path string, n *Node, ui rawUI) {
+	if n.Widget != "file" {
+		if ui.Accept != nil || ui.MaxSize != nil {
+			b.problem(path, "x-ui.accept and x-ui.maxSize are for file fields (x-ui.widget file)")
+		}
+		return
+	}
+	if n.Type != "string" {
+		b.problem(path, "a file field is of type string (it holds the upload's id); for several files use an array of file fields")
+	}
+	n.Accept = FileTypes
+	if ui.Accept != nil {
+		if len(ui.Accept) == 0 {
+			b.problem(path, "x-ui.accept is empty: leave it out to take every type")
+		}
+		seen := map[string]bool{}
+		for _, t := range ui.Accept {
+			switch {
+			case !slices.Contains(FileTypes, t):
+				b.problem(path, "x-ui.accept: unknown file type %q (known: %s)", t, strings.Join(FileTypes, ", "))
+			case seen[t]:
+				b.problem(path, "x-ui.accept names %q twice", t)
+			}
+			seen[t] = true
+		}
+		n.Accept = ui.Accept
+	}
+	n.MaxSize = MaxFileSize
+	if ui.MaxSize != nil {
+		if *ui.MaxSize < 1 || *ui.MaxSize > MaxFileSize {
+			b.problem(path, "x-ui.maxSize must be 1 to %d bytes (20 MB)", MaxFileSize)
+		}
+		n.MaxSize = *ui.MaxSize
+	}
+}
+
+// FileRef is a file a document refers to: the upload id in a file field.
+type FileRef struct {
+	Pointer string
+	ID      string
+}
+
+// Files lists the files a decoded document refers to, in the document's order: the
+// non-empty strings in its file fields. A case stores them with it (see the upload API).
+func (n *Node) Files(doc any) []FileRef {
+	var out []FileRef
+	var walk func(n *Node, v any, pointer string)
+	walk = func(n *Node, v any, pointer string) {
+		if n == nil {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, p := range n.Properties {
+				if c, ok := t[p.Name]; ok {
+					walk(p, c, Pointer(pointer, p.Name))
+				}
+			}
+		case []any:
+			for i, c := range t {
+				walk(n.Items, c, Pointer(pointer, i))
+			}
+		case string:
+			if n.Widget == "file" && t != "" {
+				out = append(out, FileRef{Pointer: pointer, ID: t})
+			}
+		}
+	}
+	walk(n, doc, "")
+	return out
 }

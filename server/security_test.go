@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/lomake/lomake/server/ratelimit"
 	"github.com/lomake/lomake/server/router"
 	"github.com/lomake/lomake/server/session"
+	"github.com/lomake/lomake/server/store"
 )
 
 // The security suite probes every registered route (srv.Router.Routes()) as every kind
@@ -32,13 +34,27 @@ import (
 // answer to someone who may not have it, one resident's data in anyone else's answer,
 // and a change to a resident's data by anyone else. A new endpoint joins by being
 // registered; a wildcard or catch-all the tables below cannot fill fails the suite.
+//
+// The callers are anonymous, residents A and B, an unregistered user, the admin (the
+// bearer token), and three officials: X handles A's service, Y another one, and the
+// admin official every service. What each may do is in allowed and mayRead.
+
+// secService is the service of A's cases; official X handles it, official Y does not.
+const secService = "dog-registration"
 
 // secPathValues fill a route's wildcards with something of A's (A's service draft, A's
 // case), so that everyone else's probes reach for A's data. A pattern-specific value
-// wins over the wildcard's general one.
-var secPathValues = map[string]func(s *secSuite) string{
-	"id":     func(*secSuite) string { return "dog-registration" },
-	"number": func(s *secSuite) string { return s.caseNumber },
+// wins over the wildcard's general one. Back-office routes get A's back-office case,
+// which the officials who handle it may change; every other route gets A's own case.
+var secPathValues = map[string]func(s *secSuite, rt router.Route) string{
+	"id": func(*secSuite, router.Route) string { return secService },
+	"number": func(s *secSuite, rt router.Route) string {
+		if secBackoffice(rt) {
+			return s.boCase
+		}
+		return s.caseNumber
+	},
+	"identityCode": func(s *secSuite, _ router.Route) string { return s.officialCode },
 }
 
 var secPatternValues = map[string]map[string]func(s *secSuite) string{
@@ -50,10 +66,12 @@ var secPatternValues = map[string]map[string]func(s *secSuite) string{
 // something only with a query may list its query. {number} is A's case number.
 var secProbePaths = map[string][]string{
 	"/": {"/", "/fi/", "/sv/services/dog-registration", "/en/services/dog-registration/sent?case={number}",
-		"/fi/home", "/fi/nope"},
+		"/fi/home", "/fi/nope", "/fi/folder/{number}", "/sv/backoffice/{number}"},
 	auth.LoginPath:         {auth.LoginPath + "?method=bank&return=/fi/"},
 	auth.CallbackPath:      {auth.CallbackPath + "?code=forged&state=forged"},
 	"/test-identification": {"/test-identification?state=s&nonce=n&code_challenge=c&method=bank"},
+	// The queue looks a case number up by its key, not through the official's services.
+	apiv1.Prefix + "/backoffice/cases": {apiv1.Prefix + "/backoffice/cases", apiv1.Prefix + "/backoffice/cases?q={number}"},
 }
 
 // secHostile are path values that no route may answer with a success or a server error.
@@ -66,6 +84,8 @@ const (
   "dog": {"name": "Musti", "breed": "Suomenpystykorva", "sex": "female", "birthDate": "2024-03-01",
   "microchipNumber": "246098100123456"}}`
 	secAnnouncement = `{"text": {"fi": "Huoltokatko", "sv": "Underhåll", "en": "Maintenance"}}`
+	secQuestion     = `{"text": "Onko koira rokotettu?"}` // the city starts A's thread
+	secOfficial     = `{"roles": ["official"], "services": ["` + secService + `"]}`
 )
 
 // secRequests are what a well-formed request of a route sends besides the path, by
@@ -88,6 +108,21 @@ var secRequests = map[string]func(s *secSuite, who *secWho) (body string, header
 	"POST " + apiv1.Prefix + "/admin/announcements": func(*secSuite, *secWho) (string, http.Header) {
 		return secAnnouncement, nil
 	},
+	"POST " + apiv1.Prefix + "/cases/{number}/messages": func(*secSuite, *secWho) (string, http.Header) {
+		return `{"text": "On rokotettu."}`, nil
+	},
+	"POST " + apiv1.Prefix + "/backoffice/cases/{number}/status": func(*secSuite, *secWho) (string, http.Header) {
+		return `{"status": "` + apiv1.StatusProcessing + `", "note": "Käsittelyssä"}`, nil
+	},
+	"POST " + apiv1.Prefix + "/backoffice/cases/{number}/decision": func(*secSuite, *secWho) (string, http.Header) {
+		return `{"text": "Koira on rekisteröity."}`, nil
+	},
+	"POST " + apiv1.Prefix + "/backoffice/cases/{number}/messages": func(*secSuite, *secWho) (string, http.Header) {
+		return secQuestion, nil
+	},
+	"PUT " + apiv1.Prefix + "/admin/officials/{identityCode}": func(*secSuite, *secWho) (string, http.Header) {
+		return secOfficial, nil
+	},
 }
 
 // secWho is one caller.
@@ -101,9 +136,35 @@ type secWho struct {
 	given      string
 	family     string
 	email      string
+	roles      []string // an official's roles and services, as the store keeps them
+	services   []string
 }
 
 func (w *secWho) session() bool { return w.cookie != "" }
+
+func (w *secWho) official() bool { return slices.Contains(w.roles, apiv1.RoleOfficial) }
+
+func (w *secWho) adminOfficial() bool {
+	return w.official() && slices.Contains(w.roles, apiv1.RoleAdmin)
+}
+
+func (w *secWho) handles(service string) bool {
+	return w.official() && (slices.Contains(w.services, "*") || slices.Contains(w.services, service))
+}
+
+// A secret is something of one caller's that no one else's answer may hold, except as
+// mayRead allows.
+type secSecret struct {
+	value string
+	kind  int
+}
+
+const (
+	secCredential = iota // a session cookie or CSRF token
+	secPersonal          // an identity code, an address, an email, what a case holds
+	secName              // a family name
+	secCaseRef           // a case number (checked in API answers: a page may show a link's own query)
+)
 
 // secVariant is one way of sending a route's request.
 type secVariant struct {
@@ -143,10 +204,13 @@ type secSuite struct {
 	srv    *Server
 
 	anon, a, b, unreg, admin *secWho
+	x, y, boss               *secWho // officials: of A's service, of another, the admin official
 	callers                  []*secWho
-	secrets                  map[*secWho][]string
+	secrets                  map[*secWho][]secSecret
 
-	caseNumber   string
+	caseNumber   string // A's case for A's routes: open, with a message from the city
+	boCase       string // A's case for the back office's routes: just sent
+	officialCode string // whom the admin makes an official
 	announcement string
 	aDraftRev    int
 	serial       int
@@ -171,8 +235,9 @@ func (a secAnswer) snippet() string {
 }
 
 // newSecSuite starts a portal with no rate limits and sets up the callers: anonymous,
-// A (registered, with a case, a draft and a profile), B (registered), an unregistered
-// user and the admin.
+// A (registered, with two cases, a draft and a profile), B (registered), an unregistered
+// user, the admin and the officials X, Y and the admin official (registered residents
+// too).
 func newSecSuite(t *testing.T) *secSuite {
 	t.Helper()
 	// The login limit is per client address and every caller here is 127.0.0.1.
@@ -194,7 +259,7 @@ func newSecSuite(t *testing.T) *secSuite {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	s := &secSuite{base: hs.URL, srv: srv, secrets: map[*secWho][]string{}, serial: 10,
+	s := &secSuite{base: hs.URL, srv: srv, secrets: map[*secWho][]secSecret{}, serial: 10,
 		client: &http.Client{
 			Timeout:       20 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -204,26 +269,88 @@ func newSecSuite(t *testing.T) *secSuite {
 	s.b = &secWho{name: "B", given: "Bertta", family: "Kuiskaus", email: "bertta.kuiskaus@example.fi", registered: true}
 	s.admin = &secWho{name: "admin", bearer: "admin-secret"}
 	s.a = &secWho{name: "A", given: "Aava", family: "Vaitiolo", email: "aava.vaitiolo@example.fi", registered: true}
+	s.x = &secWho{name: "official X", given: "Otto", family: "Hihnanen", email: "otto.hihnanen@example.fi", registered: true,
+		roles: []string{apiv1.RoleOfficial}, services: []string{secService}}
+	s.y = &secWho{name: "official Y", given: "Pirjo", family: "Ruutunen", email: "pirjo.ruutunen@example.fi", registered: true,
+		roles: []string{apiv1.RoleOfficial}, services: []string{"resident-parking-permit"}}
+	s.boss = &secWho{name: "admin official", given: "Aulis", family: "Ylivalta", email: "aulis.ylivalta@example.fi", registered: true,
+		roles: []string{apiv1.RoleOfficial, apiv1.RoleAdmin}, services: []string{"*"}}
 	// A last: A's own well-formed probes change A's state, which is then put back; the
-	// admin before A, so that the announcement others probe exists.
-	s.callers = []*secWho{s.anon, s.unreg, s.b, s.admin, s.a}
-	for _, w := range []*secWho{s.a, s.b, s.unreg} {
+	// admin before A, so that the announcement others probe exists. The officials' changes
+	// to A's back-office case are put back too (restoreCases).
+	s.callers = []*secWho{s.anon, s.unreg, s.b, s.admin, s.y, s.x, s.boss, s.a}
+	for _, w := range []*secWho{s.a, s.b, s.unreg, s.x, s.y, s.boss} {
 		w.code = s.nextCode()
 		s.signIn(t, w)
 	}
-	s.secrets[s.a] = append(s.secrets[s.a], secDogName, "Vaitiolonkuja 3")
+	s.restoreOfficials(t)
+	s.officialCode = s.nextCode()
+	s.secret(s.a, secDogName, secPersonal)
+	s.secret(s.a, "Vaitiolonkuja 3", secPersonal)
 
-	// A's case, draft and profile (registered in signIn).
-	res := s.call(t, s.a, "POST", apiv1.Prefix+"/services/dog-registration/submissions", s.aCase(), nil)
-	var sent apiv1.Sent
-	if res.status != http.StatusCreated || json.Unmarshal(res.body, &sent) != nil || sent.CaseNumber == "" {
-		t.Fatalf("A's case: %d %s", res.status, res.snippet())
-	}
-	s.caseNumber = sent.CaseNumber
+	// A's cases, draft and profile (registered in signIn).
+	s.restoreCases(t)
 	s.restoreDraft(t)
 	s.restoreAnnouncement(t)
 	s.baseline = s.fingerprint(t)
 	return s
+}
+
+// restoreOfficials gives the officials their roles and services.
+func (s *secSuite) restoreOfficials(t testing.TB) {
+	t.Helper()
+	for _, w := range []*secWho{s.x, s.y, s.boss} {
+		if err := s.srv.store.PutOfficial(context.Background(), store.Official{IdentityCode: w.code, Roles: w.roles, Services: w.services}); err != nil {
+			t.Fatalf("making %s an official: %v", w.name, err)
+		}
+	}
+}
+
+// restoreCases gives A the cases the probes reach for as the suite keeps them: A's own
+// case open (SENT) with a message from the city to reply to, and the back-office case
+// just sent, untouched. A case a probe has moved on is left be; A sends a new one.
+func (s *secSuite) restoreCases(t testing.TB) {
+	t.Helper()
+	k, err := s.srv.store.Case(s.caseNumber)
+	if s.caseNumber == "" || err != nil || k.Status != apiv1.StatusSent || !secThread(k) {
+		s.caseNumber = s.sendCase(t)
+		res := s.call(t, s.x, "POST", apiv1.Prefix+"/backoffice/cases/"+s.caseNumber+"/messages", secQuestion, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("official X writing to A: %d %s", res.status, res.snippet())
+		}
+	}
+	k, err = s.srv.store.Case(s.boCase)
+	if s.boCase == "" || err != nil || k.Status != apiv1.StatusSent || len(k.Events) != 1 || len(k.Messages) != 0 || k.Decision != "" {
+		s.boCase = s.sendCase(t)
+	}
+}
+
+func secThread(k store.Case) bool {
+	for _, m := range k.Messages {
+		if m.ActorKind == apiv1.ActorOfficial || m.ActorKind == apiv1.ActorAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// sendCase sends a case as A (which takes A's draft: restoreDraft puts it back).
+func (s *secSuite) sendCase(t testing.TB) string {
+	t.Helper()
+	res := s.call(t, s.a, "POST", apiv1.Prefix+"/services/"+secService+"/submissions", s.aCase(), nil)
+	var sent apiv1.Sent
+	if res.status != http.StatusCreated || json.Unmarshal(res.body, &sent) != nil || sent.CaseNumber == "" {
+		t.Fatalf("A's case: %d %s", res.status, res.snippet())
+	}
+	s.secret(s.a, sent.CaseNumber, secCaseRef)
+	return sent.CaseNumber
+}
+
+// secret notes something of owner's that no one else's answer may hold.
+func (s *secSuite) secret(owner *secWho, value string, kind int) {
+	if value != "" && !slices.Contains(s.secrets[owner], secSecret{value, kind}) {
+		s.secrets[owner] = append(s.secrets[owner], secSecret{value, kind})
+	}
 }
 
 // nextCode is a valid personal identity code in the test range that no test identity
@@ -337,10 +464,11 @@ func (s *secSuite) signIn(t testing.TB, who *secWho) {
 			t.Fatalf("registering %s: %d %s", who.name, res.status, res.snippet())
 		}
 	}
-	s.secrets[who] = append(s.secrets[who], who.code, who.family, who.cookie, who.csrf)
-	if who.email != "" {
-		s.secrets[who] = append(s.secrets[who], who.email)
-	}
+	s.secret(who, who.code, secPersonal)
+	s.secret(who, who.family, secName)
+	s.secret(who, who.email, secPersonal)
+	s.secret(who, who.cookie, secCredential)
+	s.secret(who, who.csrf, secCredential)
 }
 
 func (s *secSuite) session(t testing.TB, who *secWho) apiv1.Session {
@@ -362,6 +490,11 @@ func (s *secSuite) restore(t testing.TB, who *secWho) {
 		return
 	case s.admin:
 		s.restoreAnnouncement(t)
+		s.restoreOfficials(t)
+		// Whom the admin made an official is one no longer, for the next probe.
+		if err := s.srv.store.PutOfficial(context.Background(), store.Official{IdentityCode: s.officialCode}); err != nil {
+			t.Fatalf("removing an official: %v", err)
+		}
 		return
 	}
 	sess := s.session(t, who)
@@ -375,6 +508,7 @@ func (s *secSuite) restore(t testing.TB, who *secWho) {
 	if who != s.a {
 		return
 	}
+	s.restoreCases(t)
 	var p apiv1.Profile
 	res := s.call(t, s.a, "GET", apiv1.Prefix+"/profile", "", nil)
 	if json.Unmarshal(res.body, &p) != nil || p.Email != s.a.email || p.Language != "fi" {
@@ -423,22 +557,42 @@ func (s *secSuite) restoreAnnouncement(t testing.TB) {
 }
 
 // secPrint is what others may not change: A's profile, draft, drafts, case and
-// session, and (for everyone but the admin) the announcements.
-type secPrint struct{ a, admin []string }
+// session; A's back-office case, which only the officials who handle it may change
+// besides A; and (for everyone but the admin) the announcements and the officials.
+type secPrint struct{ a, bo, admin []string }
 
 func (s *secSuite) fingerprint(t testing.TB) secPrint {
 	t.Helper()
 	var p secPrint
-	for _, path := range []string{"/profile", "/drafts/dog-registration", "/drafts", "/cases/" + s.caseNumber} {
+	for _, path := range []string{"/profile", "/drafts/dog-registration", "/drafts"} {
 		res := s.call(t, s.a, "GET", apiv1.Prefix+path, "", nil)
 		p.a = append(p.a, fmt.Sprintf("A's GET %s: %d %s", path, res.status, res.body))
 	}
 	sess := s.session(t, s.a)
 	p.a = append(p.a, fmt.Sprintf("A's session: authenticated %v, user %q, registered %v, csrf %q",
 		sess.Authenticated, sess.User, sess.Registered, sess.CSRF))
+	// The cases as stored, but for the read marks of the city's messages, which A's own
+	// GETs set.
+	p.a = append(p.a, s.storedCase(s.caseNumber))
+	p.bo = append(p.bo, s.storedCase(s.boCase))
 	res := s.call(t, s.admin, "GET", apiv1.Prefix+"/admin/announcements", "", nil)
 	p.admin = append(p.admin, fmt.Sprintf("announcements: %d %s", res.status, res.body))
+	for _, code := range []string{s.x.code, s.y.code, s.boss.code, s.officialCode} {
+		o, err := s.srv.store.OfficialByIdentityCode(context.Background(), code)
+		p.admin = append(p.admin, fmt.Sprintf("official %s: %+v %v", code, o, err))
+	}
 	return p
+}
+
+func (s *secSuite) storedCase(number string) string {
+	k, err := s.srv.store.Case(number)
+	for i, m := range k.Messages {
+		if m.ActorKind != apiv1.ActorResident {
+			k.Messages[i].ReadAt = time.Time{}
+		}
+	}
+	b, _ := json.Marshal(k)
+	return fmt.Sprintf("A's case %s: %s %v", number, b, err)
 }
 
 func secDiff(was, now []string) []string {
@@ -500,12 +654,18 @@ func (s *secSuite) fill(rt router.Route, tmpl, hostile string) string {
 		case secPatternValues[rt.Pattern][name] != nil:
 			return url.PathEscape(secPatternValues[rt.Pattern][name](s))
 		}
-		return url.PathEscape(secPathValues[name](s))
+		return url.PathEscape(secPathValues[name](s, rt))
 	})
 }
 
-// allowed reports whether who may call rt at all.
-func (s *secSuite) allowed(rt router.Route, who *secWho) bool {
+// secBackoffice reports whether rt is the back office's: officials only, whatever its
+// router access.
+func secBackoffice(rt router.Route) bool {
+	return strings.HasPrefix(rt.Pattern, apiv1.Prefix+"/backoffice/")
+}
+
+// passes reports whether who gets past the router's access check of rt.
+func (s *secSuite) passes(rt router.Route, who *secWho) bool {
 	switch rt.Access {
 	case router.Resident:
 		return who.session()
@@ -515,6 +675,46 @@ func (s *secSuite) allowed(rt router.Route, who *secWho) bool {
 		return who.bearer != ""
 	}
 	return true
+}
+
+// allowed reports whether who may call rt at all: past the router, and past the
+// handler's own check (rule).
+func (s *secSuite) allowed(rt router.Route, who *secWho) bool {
+	may, _ := s.rule(rt)
+	return s.passes(rt, who) && (may == nil || may(who))
+}
+
+// rule is who the handler of rt lets through besides the router's access check, and
+// that in words; nil when it lets through everyone the router does. A case's routes
+// are its owner's (A's); the back office's are the officials', a case's there the
+// officials' of its service, the audit the admin officials'. A new route under these
+// addresses gets the same rule.
+func (s *secSuite) rule(rt router.Route) (func(*secWho) bool, string) {
+	p := rt.Pattern
+	switch {
+	case strings.HasPrefix(p, apiv1.Prefix+"/backoffice/audit"):
+		return (*secWho).adminOfficial, "admin officials only"
+	case strings.HasPrefix(p, apiv1.Prefix+"/backoffice/cases/{number}"):
+		return func(w *secWho) bool { return w.handles(secService) }, "officials of " + secService + " only"
+	case secBackoffice(rt):
+		return (*secWho).official, "officials only"
+	case strings.HasPrefix(p, apiv1.Prefix+"/cases/{number}"):
+		return func(w *secWho) bool { return w == s.a }, "the case's owner A only"
+	}
+	return nil, ""
+}
+
+// mayRead reports whether reader's answer from rt may hold owner's secret.
+func (s *secSuite) mayRead(rt router.Route, reader, owner *secWho, sec secSecret) bool {
+	switch {
+	case owner == reader, reader == s.admin && rt.Access == router.Admin:
+		return true // one's own, and the admin's routes (the backup) hold everything
+	case sec.kind == secCredential || !secBackoffice(rt):
+		return false
+	case owner == s.a:
+		return reader.handles(secService) // A's cases, to the officials of their service
+	}
+	return sec.kind == secName && reader.official() // who did what, to the other officials
 }
 
 // refused reports whether the probe must be refused (no 2xx; for a state change no 3xx
@@ -644,20 +844,22 @@ func (s *secSuite) probe(t *testing.T, rt router.Route, path string, who *secWho
 	if refused {
 		switch {
 		case res.status >= 200 && res.status < 300:
-			fail("must be refused (access %s, session %v)", rt.Access, who.session())
+			_, rule := s.rule(rt)
+			fail("must be refused (access %s, session %v; %s)", rt.Access, who.session(), rule)
 		case changes && v.kind != secHostilePath && res.status < 400:
 			fail("a state change must be refused with a 4xx, not %d", res.status)
 		}
 	}
 	// (c) nobody reads anyone else's data.
 	text := secText(res)
+	api := strings.HasPrefix(path, apiv1.Prefix+"/")
 	for owner, secrets := range s.secrets {
-		if owner == who || (who == s.admin && rt.Access == router.Admin) {
-			continue
-		}
 		for _, secret := range secrets {
-			if secret != "" && strings.Contains(text, secret) {
-				fail("the answer has %s's %q", owner.name, secSecretName(secret))
+			if (secret.kind == secCaseRef && !api) || s.mayRead(rt, who, owner, secret) {
+				continue
+			}
+			if strings.Contains(text, secret.value) {
+				fail("the answer has %s's %q", owner.name, secSecretName(secret.value))
 			}
 		}
 	}
@@ -671,19 +873,24 @@ func (s *secSuite) probe(t *testing.T, rt router.Route, path string, who *secWho
 			fail("a refusal outside the API is no page: Content-Type %q", res.header.Get("Content-Type"))
 		}
 	}
-	// (d) nobody else's data changed.
+	// (d) nobody else's data changed: A's only by A, A's back-office case by A or by an
+	// official who handles it through the back office, the admin's only by the admin.
 	if changes {
 		now := s.fingerprint(t)
 		diffA, diffAdmin := secDiff(s.baseline.a, now.a), secDiff(s.baseline.admin, now.admin)
+		diffBo := secDiff(s.baseline.bo, now.bo)
 		if len(diffA) > 0 && (who != s.a || refused) {
 			fail("A's data changed: %s", strings.Join(diffA, " | "))
 		}
-		if len(diffAdmin) > 0 && (who != s.admin || refused) {
-			fail("the announcements changed: %s", strings.Join(diffAdmin, " | "))
+		if len(diffBo) > 0 && (refused || (who != s.a && !(secBackoffice(rt) && who.handles(secService)))) {
+			fail("A's back-office case changed: %s", strings.Join(diffBo, " | "))
 		}
-		if res.status < 400 || len(diffA) > 0 || len(diffAdmin) > 0 {
+		if len(diffAdmin) > 0 && (who != s.admin || refused) {
+			fail("the announcements or the officials changed: %s", strings.Join(diffAdmin, " | "))
+		}
+		if res.status < 400 || len(diffA) > 0 || len(diffBo) > 0 || len(diffAdmin) > 0 {
 			s.restore(t, who)
-			if len(diffA) > 0 {
+			if len(diffA) > 0 || len(diffBo) > 0 {
 				s.restore(t, s.a)
 			}
 			if len(diffAdmin) > 0 {
@@ -804,7 +1011,7 @@ func TestSecurityRoutes(t *testing.T) {
 							})
 						}
 						// Hostile path values, as the callers who get past the access check.
-						if !secWildcard.MatchString(rt.Pattern) || !s.allowed(rt, who) || who == s.anon {
+						if !secWildcard.MatchString(rt.Pattern) || !s.passes(rt, who) || who == s.anon {
 							continue
 						}
 						for _, h := range secHostile {
@@ -829,6 +1036,7 @@ func TestSecurityRoutes(t *testing.T) {
 // TestSecurityRegressions pins refusals that once went wrong or easily could.
 func TestSecurityRegressions(t *testing.T) {
 	s := newSecSuite(t)
+	bo := apiv1.Prefix + "/backoffice"
 	big := `{"email": "` + strings.Repeat("a", router.DefaultLimit) + `@example.fi"}`
 	for _, c := range []struct {
 		who          *secWho
@@ -868,6 +1076,34 @@ func TestSecurityRegressions(t *testing.T) {
 		{&secWho{name: "wrong admin token", bearer: "admin-secreT"}, "GET", apiv1.Prefix + "/admin/announcements", "", nil, http.StatusUnauthorized},
 		{s.admin, "DELETE", apiv1.Prefix + "/admin/announcements/nope", "", nil, http.StatusNotFound},
 		{s.admin, "POST", apiv1.Prefix + "/admin/announcements", `{"text": {"fi": "Vain suomeksi"}}`, nil, http.StatusUnprocessableEntity},
+		// The back office: residents are no officials, an official sees only the cases of
+		// their services, and only an admin official the audit.
+		{s.anon, "GET", bo + "/me", "", nil, http.StatusUnauthorized},
+		{s.a, "GET", bo + "/me", "", nil, http.StatusForbidden},
+		{s.b, "GET", bo + "/cases", "", nil, http.StatusForbidden},
+		{s.a, "GET", bo + "/cases/" + s.boCase, "", nil, http.StatusForbidden},
+		{s.a, "POST", bo + "/cases/" + s.boCase + "/decision", `{"text": "Hyväksytty"}`, nil, http.StatusForbidden},
+		{s.y, "GET", bo + "/cases/" + s.boCase, "", nil, http.StatusNotFound},
+		{s.y, "POST", bo + "/cases/" + s.boCase + "/status", `{"status": "PROCESSING"}`, nil, http.StatusNotFound},
+		{s.y, "POST", bo + "/cases/" + s.boCase + "/messages", secQuestion, nil, http.StatusNotFound},
+		{s.x, "GET", bo + "/audit", "", nil, http.StatusForbidden},
+		{s.y, "GET", bo + "/audit", "", nil, http.StatusForbidden},
+		{s.x, "GET", bo + "/cases/HEL-KOI-2026-999999", "", nil, http.StatusNotFound},
+		// The rules of the lifecycle.
+		{s.x, "POST", bo + "/cases/" + s.boCase + "/status", `{"status": "DECIDED"}`, nil, http.StatusConflict},
+		{s.x, "POST", bo + "/cases/" + s.boCase + "/status", `{"status": "CANCELLED"}`, nil, http.StatusConflict},
+		{s.x, "POST", bo + "/cases/" + s.boCase + "/decision", `{"text": "  "}`, nil, http.StatusUnprocessableEntity},
+		{s.x, "POST", bo + "/cases/" + s.boCase + "/messages", `{"text": "` + strings.Repeat("é", 5001) + `"}`, nil, http.StatusUnprocessableEntity},
+		{s.a, "POST", apiv1.Prefix + "/cases/" + s.boCase + "/messages", `{"text": "Ensin"}`, nil, http.StatusConflict}, // no thread yet
+		// A resident's case routes are the owner's, officials or not.
+		{s.b, "POST", apiv1.Prefix + "/cases/" + s.caseNumber + "/messages", `{"text": "Minä"}`, nil, http.StatusNotFound},
+		{s.x, "GET", apiv1.Prefix + "/cases/" + s.caseNumber, "", nil, http.StatusNotFound},
+		{s.boss, "POST", apiv1.Prefix + "/cases/" + s.caseNumber + "/cancel", "{}", nil, http.StatusNotFound},
+		// Officials are the admin's to make, with valid codes, roles and services.
+		{s.a, "PUT", apiv1.Prefix + "/admin/officials/" + s.a.code, secOfficial, nil, http.StatusUnauthorized},
+		{s.boss, "PUT", apiv1.Prefix + "/admin/officials/" + s.a.code, secOfficial, nil, http.StatusUnauthorized},
+		{s.admin, "PUT", apiv1.Prefix + "/admin/officials/010280-952X", secOfficial, nil, http.StatusUnprocessableEntity},
+		{s.admin, "PUT", apiv1.Prefix + "/admin/officials/" + s.officialCode, `{"roles": ["root"], "services": ["nope"]}`, nil, http.StatusUnprocessableEntity},
 	} {
 		where := fmt.Sprintf("%s %s as %s", c.method, secShort(c.path), c.who.name)
 		t.Run(where, func(t *testing.T) {
@@ -882,15 +1118,46 @@ func TestSecurityRegressions(t *testing.T) {
 	}
 	// Pages that do not exist are the portal's not-found page with status 404.
 	for _, who := range []*secWho{s.anon, s.a} {
-		for _, path := range []string{"/en/nope", "/fi/folder", "/sv/services/nope", "/nope", "/web/nope.css"} {
+		for _, path := range []string{"/en/nope", "/fi/folder/nope", "/fi/backoffice/nope", "/sv/services/nope", "/nope", "/web/nope.css"} {
 			res := s.call(t, who, "GET", path, "", nil)
 			if res.status != http.StatusNotFound || !secMedia(res, "text/html") {
 				t.Errorf("GET %s as %s: %d %q, want 404 text/html: %s", path, who.name, res.status, res.header.Get("Content-Type"), res.snippet())
 			}
 		}
 	}
+	// The queue is the cases of the official's services, also when one is asked for by
+	// its number.
+	for _, c := range []struct {
+		who   *secWho
+		query string
+		want  []string
+	}{
+		{s.y, "", nil},
+		{s.y, "?q=" + s.boCase, nil},
+		{s.y, "?q=" + strings.ToLower(s.caseNumber), nil},
+		{s.y, "?service=" + secService, nil},
+		{s.x, "?q=" + s.boCase, []string{s.boCase}},
+		{s.x, "?service=resident-parking-permit", nil},
+		{s.x, "", []string{s.boCase, s.caseNumber}},
+		{s.boss, "", []string{s.boCase, s.caseNumber}},
+	} {
+		res := s.call(t, c.who, "GET", bo+"/cases"+c.query, "", nil)
+		var q apiv1.Queue
+		if res.status != http.StatusOK || json.Unmarshal(res.body, &q) != nil {
+			t.Errorf("the queue%s as %s: %d %s", c.query, c.who.name, res.status, res.snippet())
+			continue
+		}
+		var got []string
+		for _, k := range q.Cases {
+			got = append(got, k.Number)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("the queue%s as %s: %q, want %q", c.query, c.who.name, got, c.want)
+		}
+	}
 	// A's state came through all of it.
-	if d := secDiff(s.baseline.a, s.fingerprint(t).a); len(d) > 0 {
+	now := s.fingerprint(t)
+	if d := append(secDiff(s.baseline.a, now.a), secDiff(s.baseline.bo, now.bo)...); len(d) > 0 {
 		t.Errorf("A's data changed: %s", strings.Join(d, " | "))
 	}
 }

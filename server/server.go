@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
@@ -60,7 +61,14 @@ type Config struct {
 	CookieKey []byte
 	// Limits are the per-user rate limits; nil: api.DefaultLimits.
 	Limits *api.Limits
+	// OfficialsFile (LOMAKE_OFFICIALS) is a JSON file of officials read at start:
+	// {"<identity code>": {"roles": ["official", "admin"], "services": ["*"]}}.
+	OfficialsFile string
 }
+
+// TestOfficial is the test identity that the test environment makes an official of
+// every service and an admin, so that a newcomer can try the back office.
+const TestOfficial = "010469-999W"
 
 // ErrTestIdentificationInProduction stops a production server that would let anyone
 // sign in as anyone.
@@ -136,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.Store) (*Server, error) {
 	where, err := site.New(cfg.PublicURL, cfg.TrustedProxies)
 	if err != nil {
+		return nil, err
+	}
+	if err := loadOfficials(cfg, st, log); err != nil {
 		return nil, err
 	}
 	env := map[string]string{}
@@ -221,6 +232,36 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	}
 	runner.Start()
 	return s, nil
+}
+
+// loadOfficials applies the officials file and, in the test environment, makes
+// TestOfficial an official of every service and an admin.
+func loadOfficials(cfg Config, st *store.Store, log *slog.Logger) error {
+	ctx := context.Background()
+	officials := map[string]apiv1.Official{}
+	if cfg.OfficialsFile != "" {
+		data, err := os.ReadFile(cfg.OfficialsFile)
+		if err != nil {
+			return fmt.Errorf("server: officials: %w", err)
+		}
+		if err := schemas.DecodeJSON(data, &officials); err != nil {
+			return fmt.Errorf("server: officials: %s is not a JSON object of identity codes: %w", cfg.OfficialsFile, err)
+		}
+	}
+	if cfg.TestIdentification {
+		if _, ok := officials[TestOfficial]; !ok {
+			officials[TestOfficial] = apiv1.Official{Roles: []string{apiv1.RoleOfficial, apiv1.RoleAdmin}, Services: []string{"*"}}
+		}
+	}
+	for code, o := range officials {
+		if err := st.PutOfficial(ctx, store.Official{IdentityCode: code, Roles: o.Roles, Services: o.Services}); err != nil {
+			return fmt.Errorf("server: official %s: %w", code, err)
+		}
+	}
+	if len(officials) > 0 {
+		log.Info("officials set", "count", len(officials))
+	}
+	return nil
 }
 
 // instanceID names this process among the instances sharing a store (job leases).

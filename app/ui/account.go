@@ -359,6 +359,8 @@ type HomePage struct {
 	announcements []string
 	drafts        []draftItem
 	draftsLoaded  bool
+	latest        []apiv1.CaseSummary // the cases whose events are newest
+	latestLoaded  bool
 }
 
 // draftItem is a form the user has started and not sent, as the server lists it.
@@ -391,11 +393,18 @@ func (p *HomePage) OnNav(ctx app.Context) {
 			})
 		})
 		ctx.Async(func() {
-			var answer apiv1.Drafts
-			if res, err := call(http.MethodGet, "/api/v1/drafts", lang, nil); err == nil && res.status == http.StatusOK {
-				_ = json.Unmarshal(res.body, &answer)
-			}
-			ctx.Dispatch(func(app.Context) { p.drafts, p.draftsLoaded = answer.Drafts, true })
+			drafts, _ := fetchDrafts(lang)
+			ctx.Dispatch(func(app.Context) { p.drafts, p.draftsLoaded = drafts, true })
+		})
+		ctx.Async(func() {
+			f, _ := fetchFolder(lang, "", sortDate)
+			ctx.Dispatch(func(app.Context) {
+				p.latestLoaded = true
+				if f != nil {
+					p.latest = latestEvents(f.Cases, 5)
+					setFolderNews(f.NewCases)
+				}
+			})
 		})
 	})
 }
@@ -435,30 +444,71 @@ func (p *HomePage) Render() app.UI {
 		app.P().Body(app.A().Href(ProfilePath(lang)).Text(t(lang, "home.editDetails"))),
 		app.Div().Class("home-announcements").Body(notes),
 		app.H2().Text(t(lang, "home.drafts")),
-		p.draftList(),
+		draftList(lang, "drafts", p.drafts, !p.draftsLoaded),
 		app.H2().Text(t(lang, "home.latest")),
-		app.P().Text(t(lang, "home.noEvents")),
+		latestList(lang, p.latest, !p.latestLoaded),
+		app.P().Body(app.A().ID("home-folder").Href(FolderPath(lang)).Text(t(lang, "sent.none.folder"))),
 		app.H2().Text(t(lang, "home.popular")),
 		app.Ul().Class("links").Body(links...),
 	)
 }
 
-// mainMenu is the signed-in menu; under 768 px it folds into one "Menu" button.
+// mainMenu is the signed-in menu; under 768 px it folds into one "Menu" button. The
+// folder's link carries the number of cases with news, and officials get the back
+// office.
 type mainMenu struct {
 	app.Compo
 	Lang string
+	Path string // the page's, to mark its link current
 	open bool
+	ctx  app.Context
+}
+
+func (m *mainMenu) OnMount(ctx app.Context) {
+	m.ctx, menu = ctx, m
+	menuFacts(ctx)
+}
+
+func (m *mainMenu) OnDismount() {
+	if menu == m {
+		menu = nil
+	}
 }
 
 func (m *mainMenu) Render() app.UI {
 	lang := m.Lang
+	link := func(id, href string, body ...app.UI) app.UI {
+		a := app.A().ID(id).Href(href).Body(body...)
+		here := strings.TrimSuffix(href, "/")
+		if m.Path == here || (href != CatalogPath(lang) && strings.HasPrefix(m.Path, here+"/")) {
+			a = a.Aria("current", "page")
+		}
+		return app.Li().Body(a)
+	}
+	// The number of cases with news shows on the folder's link, and on the Menu button
+	// that hides it on a phone.
+	news := func(label string) []app.UI {
+		out := []app.UI{app.Text(label)}
+		if n := newCasesCount(); n > 0 {
+			out = append(out,
+				app.Span().Class("badge badge-count").Aria("hidden", "true").Text(n),
+				app.Span().Class("visually-hidden").Text(" "+tf(lang, "menu.folderNews", map[string]any{"Count": n})),
+			)
+		}
+		return out
+	}
+	folder := news(t(lang, "folder.title"))
 	return app.Nav().Class("main-menu").Aria("label", t(lang, "menu.label")).Body(
-		app.Button().Type("button").Class("menu-toggle").Aria("expanded", boolString(m.open)).Aria("controls", "main-menu-list").
-			OnClick(func(ctx app.Context, e app.Event) { m.open = !m.open }).Text(t(lang, "menu.button")),
+		app.Button().ID("menu-toggle").Type("button").Class("menu-toggle").Aria("expanded", boolString(m.open)).Aria("controls", "main-menu-list").
+			OnClick(func(ctx app.Context, e app.Event) { m.open = !m.open }).Body(news(t(lang, "menu.button"))...),
 		app.Ul().ID("main-menu-list").Class(map[bool]string{true: "menu-list menu-open", false: "menu-list"}[m.open]).Body(
-			app.Li().Body(app.A().Href(HomePath(lang)).Text(t(lang, "home.title"))),
-			app.Li().Body(app.A().Href(CatalogPath(lang)).Text(t(lang, "catalog.title"))),
-			app.Li().Body(app.A().Href(ProfilePath(lang)).Text(t(lang, "profile.title"))),
+			link("menu-home", HomePath(lang), app.Text(t(lang, "home.title"))),
+			link("menu-folder", FolderPath(lang), folder...),
+			link("menu-catalog", CatalogPath(lang), app.Text(t(lang, "catalog.title"))),
+			link("menu-profile", ProfilePath(lang), app.Text(t(lang, "profile.title"))),
+			app.If(isOfficial(), func() app.UI {
+				return link("menu-backoffice", BackofficePath(lang), app.Text(t(lang, "backoffice.title")))
+			}),
 		),
 	)
 }
@@ -558,21 +608,4 @@ func logoutForm(lang, buttonID string) app.UI {
 		app.Input().Type("hidden").Name("csrf").Value(user.CSRF),
 		app.Button().ID(buttonID).Type("submit").Class("button button-secondary").Text(t(lang, "site.logout")),
 	)
-}
-
-// draftList is the folder's "Drafts": forms started here or on another device.
-func (p *HomePage) draftList() app.UI {
-	lang := p.route.lang
-	busy := boolString(!p.draftsLoaded)
-	if len(p.drafts) == 0 {
-		return app.Ul().ID("drafts").Class("links").Aria("busy", busy).Body(app.Li().Text(t(lang, "home.noDrafts")))
-	}
-	items := make([]app.UI, len(p.drafts))
-	for i, d := range p.drafts {
-		items[i] = app.Li().Body(
-			app.A().Href(FormPath(lang, d.ServiceID)).Text(d.Name),
-			app.Text(" – "+tf(lang, "home.draftSaved", map[string]any{"Time": d.UpdatedAt.Local().Format("2.1.2006 15.04")})),
-		)
-	}
-	return app.Ul().ID("drafts").Class("links").Aria("busy", busy).Body(items...)
 }

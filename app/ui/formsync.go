@@ -133,7 +133,7 @@ func (p *FormPage) readControls() bool {
 // on the revision it was based on, and takes in another device's changes. It waits
 // while the user is choosing between conflicting answers.
 func (p *FormPage) sync(ctx app.Context) {
-	if p.syncing || len(p.conflicts) > 0 || !user.Authenticated || !user.Registered || user.offline || p.service == nil {
+	if p.syncing || len(p.conflicts) > 0 || !user.Authenticated || !user.Registered || user.offline || !serverKeepsDrafts(p.service) {
 		return
 	}
 	p.syncing = true
@@ -162,6 +162,11 @@ func (p *FormPage) sync(ctx app.Context) {
 		})
 	})
 }
+
+// serverKeepsDrafts reports whether a service's drafts go to the server. A service not
+// kept in the folder (health care) keeps its drafts on the device only: what it asks is
+// never on the server before it is sent, nor in any list of drafts.
+func serverKeepsDrafts(s *schemas.Service) bool { return s != nil && s.KeepInFolder }
 
 func (p *FormPage) synced(ctx app.Context, put bool, sent map[string]any, res apiResult) {
 	var answer apiv1.Draft

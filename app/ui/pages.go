@@ -248,8 +248,13 @@ func (p *SentPage) Render() app.UI {
 	switch q := p.queued; {
 	case p.number != "":
 		// The sentence is translated whole, then the case number is cut out and set in
-		// bold, so that no translator has to split a sentence around it.
-		text := locales.T(lang, "confirm.text", map[string]any{"Case": "\x00"})
+		// bold, so that no translator has to split a sentence around it. A service not
+		// kept in the folder gives the number as a receipt: nothing is there to follow.
+		sentence := "confirm.text"
+		if !p.service.KeepInFolder {
+			sentence = "confirm.receipt"
+		}
+		text := locales.T(lang, sentence, map[string]any{"Case": "\x00"})
 		before, after, _ := strings.Cut(text, "\x00")
 		title, class = t(lang, "confirm.title"), "panel panel-success"
 		body = app.Div().Body(

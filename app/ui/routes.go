@@ -27,7 +27,17 @@ var pages = []struct {
 	{regexp.MustCompile(`^/(fi|sv|en)/login/?$`), func() app.Composer { return &LoginPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/(register|profile)/?$`), func() app.Composer { return &AccountPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/home/?$`), func() app.Composer { return &HomePage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/folder/?$`), func() app.Composer { return &FolderPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/folder/` + casePattern + `/?$`), func() app.Composer { return &CasePage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/backoffice/?$`), func() app.Composer { return &BackofficePage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/backoffice/` + casePattern + `/?$`), func() app.Composer { return &BackofficeCasePage{} }},
 }
+
+// casePattern is a case number in an address (HEL-KOI-2026-000123): only such a
+// segment reaches the API's path.
+const casePattern = `HEL-[A-Z]{3}-[0-9]{4}-[0-9]{1,12}`
+
+var caseNumberRE = regexp.MustCompile(`^` + casePattern + `$`)
 
 var registerOnce sync.Once
 
@@ -75,11 +85,20 @@ func QueuedPath(lang, id, key string) string {
 	return ServicePath(lang, id) + "/sent?queued=" + url.QueryEscape(key)
 }
 
+// FolderPath is the resident's e-service folder, CasePath one of its cases.
+func FolderPath(lang string) string            { return "/" + lang + "/folder" }
+func CasePath(lang, number string) string      { return FolderPath(lang) + "/" + number }
+func BackofficePath(lang string) string        { return "/" + lang + "/backoffice" }
+func BackofficeCasePath(lang, n string) string { return BackofficePath(lang) + "/" + n }
+
 // route is what a page's URL says.
 type route struct {
 	url     *url.URL
 	lang    string
 	service string
+	// caseNumber is the case of a folder or back-office address, in the form of a case
+	// number (nothing else reaches the API).
+	caseNumber string
 }
 
 func parseRoute(u *url.URL) route {
@@ -87,6 +106,9 @@ func parseRoute(u *url.URL) route {
 	r := route{url: u, lang: locales.Orient(segs[0])}
 	if len(segs) >= 3 && segs[1] == "services" {
 		r.service = segs[2]
+	}
+	if len(segs) == 3 && (segs[1] == "folder" || segs[1] == "backoffice") && caseNumberRE.MatchString(segs[2]) {
+		r.caseNumber = segs[2]
 	}
 	return r
 }

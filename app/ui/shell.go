@@ -63,7 +63,7 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 				),
 			),
 			&NetStatus{Lang: lang},
-			app.If(user.Authenticated, func() app.UI { return &mainMenu{Lang: lang} }),
+			app.If(user.Authenticated, func() app.UI { return &mainMenu{Lang: lang, Path: pathOf(u)} }),
 		),
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(content...),
 		app.Footer().Class("footer").Body(
@@ -77,6 +77,14 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 		// Last, so that appearing when the session is known moves nothing before it.
 		app.If(user.Authenticated, func() app.UI { return &IdleWatch{Lang: lang} }),
 	)
+}
+
+// pathOf is an address's path, "" for none.
+func pathOf(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
 }
 
 // userArea is "Log in", or the user's name and "Log out", at the top right.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -87,9 +88,14 @@ func call(method, path, lang string, body any, headers ...string) (apiResult, er
 		rd = bytes.NewReader(data)
 	}
 	u := app.Window().URL()
-	target := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}
+	// A path may carry its own query (/api/v1/cases?q=…), already escaped.
+	path, query, _ := strings.Cut(path, "?")
+	target := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path, RawQuery: query}
 	if lang != "" {
-		target.RawQuery = "lang=" + lang
+		if target.RawQuery != "" {
+			target.RawQuery += "&"
+		}
+		target.RawQuery += "lang=" + lang
 	}
 	req, err := http.NewRequest(method, target.String(), rd)
 	if err != nil {

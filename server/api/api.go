@@ -27,7 +27,7 @@ const MaxBody = 256 << 10
 // Limits are the per-user rate limits. The bursts let an offline outbox send ten forms
 // at once and a form save while the resident types in two tabs.
 type Limits struct {
-	Sends, DraftSaves, ProfileChanges ratelimit.Rule
+	Sends, DraftSaves, ProfileChanges, Messages ratelimit.Rule
 }
 
 // DefaultLimits are generous for a person and tight for a script.
@@ -35,6 +35,7 @@ var DefaultLimits = Limits{
 	Sends:          ratelimit.Rule{Burst: 20, Every: 6 * time.Second},
 	DraftSaves:     ratelimit.Rule{Burst: 60, Every: time.Second},
 	ProfileChanges: ratelimit.Rule{Burst: 10, Every: 10 * time.Second},
+	Messages:       ratelimit.Rule{Burst: 20, Every: 10 * time.Second},
 }
 
 // API serves /api/v1/.
@@ -48,6 +49,8 @@ type API struct {
 	sends    *ratelimit.Limiter
 	drafts   *ratelimit.Limiter
 	profile  *ratelimit.Limiter
+	messages *ratelimit.Limiter
+	up       uploads // file uploads (uploads.go); off until SetFiles
 }
 
 // New returns the API. now may be nil (the wall clock); buckets nil keeps the rate
@@ -57,11 +60,12 @@ func New(services *schemas.Registry, st *store.Store, cs *cases.Cases, limits Li
 		now = time.Now
 	}
 	a := &API{services: services, store: st, cases: cs, now: now, log: log,
-		sends:   ratelimit.New("sends", limits.Sends, now, buckets),
-		drafts:  ratelimit.New("drafts", limits.DraftSaves, now, buckets),
-		profile: ratelimit.New("profile", limits.ProfileChanges, now, buckets),
+		sends:    ratelimit.New("sends", limits.Sends, now, buckets),
+		drafts:   ratelimit.New("drafts", limits.DraftSaves, now, buckets),
+		profile:  ratelimit.New("profile", limits.ProfileChanges, now, buckets),
+		messages: ratelimit.New("messages", limits.Messages, now, buckets),
 	}
-	a.limiters = []*ratelimit.Limiter{a.sends, a.drafts, a.profile}
+	a.limiters = []*ratelimit.Limiter{a.sends, a.drafts, a.profile, a.messages}
 	return a
 }
 
@@ -72,7 +76,6 @@ func (a *API) Register(rt *router.Router) {
 		{Method: "GET", Pattern: p + "/services", Handler: a.listServices},
 		{Method: "GET", Pattern: p + "/services/{id}", Handler: a.getService},
 		{Method: "POST", Pattern: p + "/services/{id}/submissions", Access: router.Registered, Body: router.JSONBody, Limit: MaxBody, Rate: a.sends, Handler: a.createSubmission},
-		{Method: "GET", Pattern: p + "/cases/{number}", Access: router.Resident, Handler: a.getCase},
 		{Method: "GET", Pattern: p + "/profile", Access: router.Resident, Handler: a.getProfile},
 		{Method: "PUT", Pattern: p + "/profile", Access: router.Resident, Body: router.JSONBody, Rate: a.profile, Handler: a.putProfile},
 		{Method: "GET", Pattern: p + "/drafts", Access: router.Resident, Handler: a.listDrafts},
@@ -87,6 +90,7 @@ func (a *API) Register(rt *router.Router) {
 	} {
 		rt.Handle(r)
 	}
+	a.registerCases(rt)
 }
 
 // SweepLimits forgets rate-limit state that no longer matters (a job).
@@ -211,22 +215,6 @@ func validKey(k string) bool {
 		}
 	}
 	return true
-}
-
-func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
-	c, err := a.cases.Get(r.Context(), router.User(r), r.PathValue("number"))
-	if errors.Is(err, cases.ErrNotFound) {
-		router.Problem(w, r, http.StatusNotFound, "unknownCase", nil)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, "reading case", err)
-		return
-	}
-	router.JSON(w, http.StatusOK, apiv1.Case{
-		Number: c.Number, ServiceID: c.ServiceID, ServiceVersion: c.ServiceVersion, Status: c.Status,
-		Lang: c.Lang, Data: c.Data, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-	})
 }
 
 // backup streams a consistent snapshot of the whole store, taken by the running server

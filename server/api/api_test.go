@@ -32,6 +32,12 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newServerWith(t, services)
+}
+
+// newServerWith serves the given services.
+func newServerWith(t *testing.T, services *schemas.Registry) *server {
+	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -63,6 +63,12 @@ func (a *API) putDraft(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// A service not kept in the folder (health care) keeps its drafts on the device:
+	// its answers never rest on the server before they are sent.
+	if !s.KeepInFolder {
+		router.Problem(w, r, http.StatusForbidden, "draftsOnDevice", nil)
+		return
+	}
 	base := -1
 	if m := r.Header.Get("If-Match"); m != "" {
 		if n, err := strconv.Atoi(strings.Trim(m, `" `)); err == nil && n > 0 {

@@ -98,6 +98,7 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 	if len(violations) > 0 {
 		return Result{Violations: violations}, nil
 	}
+	now := c.now().In(Helsinki)
 	stored, replayed, err := c.store.CreateCaseOnce(ctx, sub.Service.Code, store.Case{
 		ServiceID:      sub.Service.ID,
 		ServiceVersion: sub.Service.Version,
@@ -105,7 +106,9 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 		Lang:           sub.Lang,
 		Owner:          sub.Owner.ID,
 		Data:           json.RawMessage(sub.Data),
-		CreatedAt:      c.now().In(Helsinki),
+		CreatedAt:      now,
+		Events:         []store.Event{{At: now, ActorKind: ActorResident, ActorID: sub.Owner.ID, Kind: EventSent, Status: Sent}},
+		Seen:           1,
 	}, sub.Key)
 	if err != nil {
 		return Result{}, fmt.Errorf("cases: storing a %s case: %w", sub.Service.ID, err)

@@ -184,6 +184,7 @@ var testTemplate = template.Must(template.New("test").Parse(`<!doctype html>
     <div class="testid-choice"><input type="radio" name="identity" id="other" value="other"{{if .Error}} checked{{end}}>
       <label for="other">{{call .T "testid.other"}}</label></div>
     </fieldset>
+    <p id="official-note">{{call .T "testid.official"}}</p>
     <p><label for="code">{{call .T "testid.code"}}</label><input id="code" name="code" value="{{.Typed.IdentityCode}}" autocomplete="off"></p>
     <p><label for="given">{{call .T "testid.given"}}</label><input id="given" name="given" value="{{.Typed.GivenName}}"></p>
     <p><label for="family">{{call .T "testid.family"}}</label><input id="family" name="family" value="{{.Typed.FamilyName}}"></p>

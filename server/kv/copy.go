@@ -127,19 +127,40 @@ func Copy(ctx context.Context, from, to Engine) (Stats, error) {
 	return got, nil
 }
 
+// mustBeEmpty refuses a store with data. Keys under "meta/" (what a freshly opened
+// store notes about itself, such as the version of its indexes) are not data: they are
+// removed, so that the copy's own say.
 func mustBeEmpty(ctx context.Context, e Engine) error {
-	any := false
+	var data bool
+	var meta [][]byte
 	err := e.View(ctx, func(r Reader) error {
-		return r.Scan(nil, nil, 1, func(k, v []byte) error { any = true; return nil })
+		return r.Scan(nil, nil, 0, func(k, v []byte) error {
+			if !bytes.HasPrefix(k, []byte("meta/")) {
+				data = true
+				return errStop
+			}
+			meta = append(meta, bytes.Clone(k))
+			return nil
+		})
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errStop) {
 		return err
 	}
-	if any {
+	if data {
 		return ErrNotEmpty
 	}
-	return nil
+	if len(meta) == 0 {
+		return nil
+	}
+	return e.Update(ctx, func(tx Tx) error {
+		for _, k := range meta {
+			tx.Delete(k)
+		}
+		return nil
+	})
 }
+
+var errStop = errors.New("stop")
 
 // The backup format: a magic line, then for each key in order uvarint(len(key)) key
 // uvarint(len(value)) value, then a zero-length key and the Stats' checksum (32 bytes),

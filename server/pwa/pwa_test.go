@@ -267,7 +267,9 @@ func TestUnknownAddressesGetTheTranslatedNotFoundPage(t *testing.T) {
 		lang string
 	}{
 		{"/en/nope", nil, "en"},
-		{"/fi/folder", nil, "fi"},
+		{"/fi/folders", nil, "fi"},
+		{"/fi/folder/not-a-case", nil, "fi"},
+		{"/en/backoffice/HEL-KOI", nil, "en"},
 		{"/sv/services/nope", nil, "sv"},
 		{"/fi/services/nope", nil, "fi"},
 		{"/en/services/dog-registration/nope", nil, "en"},
@@ -384,5 +386,45 @@ func TestWellKnownFilesAreNotFetchedFromTheRequestsHost(t *testing.T) {
 	}
 	if w := get(withRobots, "/robots.txt"); w.Code != 200 || w.Body.String() != "User-agent: *\n" || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
 		t.Errorf("the portal's own robots.txt: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+}
+
+// The folder, a case and the back office are prerendered for everyone alike: in their
+// language, readable before the client, with a way to sign in and nothing of any case.
+func TestFolderAndBackOfficePrerenderWithoutCases(t *testing.T) {
+	h := newHandler(t)
+	const number = "HEL-KOI-2026-000001"
+	for _, lang := range locales.Languages {
+		for _, c := range []struct{ path, title, signIn string }{
+			{"/" + lang + "/folder", "folder.title", "folder.signIn"},
+			{"/" + lang + "/folder/", "folder.title", "folder.signIn"},
+			{"/" + lang + "/folder?q=" + number + "&sort=name", "folder.title", "folder.signIn"},
+			{"/" + lang + "/folder/" + number, "case.title", "case.signIn"},
+			{"/" + lang + "/backoffice", "backoffice.title", "backoffice.signIn"},
+			{"/" + lang + "/backoffice?service=dog-registration&status=SENT", "backoffice.title", "backoffice.signIn"},
+			{"/" + lang + "/backoffice/" + number, "backoffice.case", "backoffice.signIn"},
+		} {
+			t.Run(c.path, func(t *testing.T) {
+				w := get(h, c.path)
+				body := w.Body.String()
+				if w.Code != http.StatusOK {
+					t.Fatalf("status %d", w.Code)
+				}
+				title := html.EscapeString(locales.T(lang, c.title, nil))
+				for _, want := range []string{`<html lang="` + lang + `">`, "<title>" + title + " – ", ">" + title + "</h1>",
+					html.EscapeString(locales.T(lang, c.signIn, nil)), `href="/` + lang + `/login?return=`} {
+					if !strings.Contains(body, want) {
+						t.Errorf("no %s in\n%s", want, body)
+					}
+				}
+				main := body[strings.Index(body, "<main"):strings.Index(body, "</main>")]
+				for _, bad := range []string{">" + number + "<", `id="case-status"`, `id="case-answers"`, `id="messages"`, `id="folder-table"`,
+					`id="queue-`, `id="reply-text"`, `id="status-select"`, `id="folder-drafts"`, "aria-busy"} {
+					if strings.Contains(main, bad) {
+						t.Errorf("the prerendered page has %s", bad)
+					}
+				}
+			})
+		}
 	}
 }

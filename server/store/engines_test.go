@@ -16,13 +16,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // database and a function that opens a Store on it (again and again: a restart).
 var engines = []struct {
 	name string
-	db   func(t *testing.T) func() (*Store, error)
+	db   func(t testing.TB) func() (*Store, error)
 }{
-	{"leveldb", func(t *testing.T) func() (*Store, error) {
+	{"leveldb", func(t testing.TB) func() (*Store, error) {
 		dir := t.TempDir()
 		return func() (*Store, error) { return OpenURL(context.Background(), dir) }
 	}},
-	{"postgres", func(t *testing.T) func() (*Store, error) {
+	{"postgres", func(t testing.TB) func() (*Store, error) {
 		url := pgtest.URL(t)
 		return func() (*Store, error) { return OpenURL(context.Background(), url) }
 	}},

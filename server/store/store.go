@@ -12,6 +12,8 @@
 //	idx/service/<serviceID>/<number> → empty (index for CasesByService)
 //	idem/<owner>/<key>              → "<number> <serviceID> <hex sha256 of data>"
 //
+// lifecycle.go lists the indexes of the folder and the back-office queue.
+//
 // The other files list their own keys. Each read-check-write is one kv.Update
 // transaction: the engine runs it as if alone (LevelDB on one writer goroutine with
 // group commit, PostgreSQL SERIALIZABLE with retries), so no rule needs a lock of its
@@ -44,7 +46,7 @@ var ErrNotFound = errors.New("store: not found")
 // service or another body. Replaying that case would hand out someone else's number.
 var ErrKeyReused = errors.New("store: idempotency key used for a different send")
 
-// Case is one submitted form.
+// Case is one submitted form and what has happened to it since.
 type Case struct {
 	Number         string          `json:"caseNumber"` // e.g. HEL-KOI-2026-000123
 	ServiceID      string          `json:"serviceId"`  // e.g. dog-registration
@@ -55,6 +57,14 @@ type Case struct {
 	Data           json.RawMessage `json:"data"`
 	CreatedAt      time.Time       `json:"createdAt"`
 	UpdatedAt      time.Time       `json:"updatedAt"`
+	// Events are every change, oldest first, written with the change itself.
+	Events   []Event   `json:"events,omitempty"`
+	Messages []Message `json:"messages,omitempty"`
+	Decision string    `json:"decision,omitempty"`
+	// Seen is how many of the events the owner has seen: later ones by others are new.
+	Seen int `json:"seen,omitempty"`
+	// Attachments are the ids of the uploads sent with the case.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 // Store is the portal's database. It is safe for concurrent use, also by several
@@ -85,7 +95,16 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	return New(db), nil
+	return ready(context.Background(), New(db))
+}
+
+// ready builds what a store of an older version lacks.
+func ready(ctx context.Context, s *Store) (*Store, error) {
+	if err := s.buildIndexes(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // OpenURL opens the store at where: a PostgreSQL database for a postgres:// or
@@ -100,7 +119,7 @@ func OpenURL(ctx context.Context, where string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		return New(db), nil
+		return ready(ctx, New(db))
 	default:
 		// Not taken for a directory: a typo would otherwise start an empty database.
 		return nil, fmt.Errorf("store: %s:// is no kind of database this portal knows (postgres://… or a LevelDB directory)", sch)
@@ -228,7 +247,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 			return fmt.Errorf("store: case %s: encode: %w", made.Number, err)
 		}
 		tx.Put(caseKey(made.Number), v)
-		tx.Put(indexKey(made.ServiceID, made.Number), nil)
+		putIndexes(tx, made, "")
 		if key != "" {
 			tx.Put(idemKey(key), []byte(made.Number+" "+made.ServiceID+" "+sum))
 		}

@@ -6,6 +6,7 @@
 //	DATABASE_URL                postgres://… : keep everything in PostgreSQL instead, shared by several instances
 //	LOMAKE_PUBLIC_URL           the address residents use, e.g. https://asiointi.example.fi
 //	LOMAKE_TRUSTED_PROXIES      proxies (addresses, CIDR ranges) whose X-Forwarded-* are believed
+//	LOMAKE_OFFICIALS            JSON file of officials: {"<identity code>": {"roles": [...], "services": [...]}}
 //	LOMAKE_COOKIE_KEY           hex key (32+ bytes) that signs cookies; unset: made once, kept in the store
 //	LOMAKE_ALLOW_TEST_IDENTIFICATION_ON_NETWORK=1  let the test identification service listen beyond loopback
 //	LOMAKE_PRODUCTION=1         a real deployment: refuses the test identification service
@@ -65,6 +66,7 @@ func main() {
 		PublicURL:          os.Getenv("LOMAKE_PUBLIC_URL"),
 		TrustedProxies:     os.Getenv("LOMAKE_TRUSTED_PROXIES"),
 		CookieKey:          key,
+		OfficialsFile:      os.Getenv("LOMAKE_OFFICIALS"),
 	}
 	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
 		cfg.OIDC = &oidc
