@@ -125,7 +125,7 @@ type Queue struct {
 // AuditEntry is one official action, for admins.
 type AuditEntry struct {
 	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"` // the official's name and masked identity code
+	Actor  string    `json:"actor"` // the official's name
 	Action string    `json:"action"`
 	Case   string    `json:"caseNumber,omitempty"`
 	Detail string    `json:"detail,omitempty"`
