@@ -35,16 +35,8 @@ type DB struct {
 	// commit to fail.
 	Write func(*leveldb.Batch, *opt.WriteOptions) error
 
-	reqs   chan *request // unbuffered: a sent request is owned by the writer
-	quit   chan struct{}
-	done   chan struct{}
+	writer *kv.Writer
 	closed atomic.Bool
-}
-
-type request struct {
-	ctx   context.Context
-	fn    func(kv.Tx) error
-	reply chan error // buffered: the writer never blocks on a caller that gave up
 }
 
 // Open opens (creating if needed) the LevelDB database in dir.
@@ -59,8 +51,8 @@ func Open(dir string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("leveldb: open %s: %w", dir, err)
 	}
-	d := &DB{db: db, Write: db.Write, reqs: make(chan *request), quit: make(chan struct{}), done: make(chan struct{})}
-	go d.run()
+	d := &DB{db: db, Write: db.Write}
+	d.writer = kv.NewWriter(maxGroup, d.commit)
 	return d, nil
 }
 
@@ -70,8 +62,7 @@ func (d *DB) Close() error {
 	if !d.closed.CompareAndSwap(false, true) {
 		return kv.ErrClosed
 	}
-	close(d.quit)
-	<-d.done
+	d.writer.Stop()
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("leveldb: close: %w", err)
 	}
@@ -97,20 +88,7 @@ func (d *DB) Update(ctx context.Context, fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrClosed
 	}
-	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
-	select {
-	case d.reqs <- r:
-	case <-d.quit:
-		return kv.ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-r.reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return d.writer.Submit(ctx, fn)
 }
 
 // Snapshot calls fn with every key and value of a consistent snapshot, in order: a
@@ -119,43 +97,19 @@ func (d *DB) Snapshot(fn func(key, value []byte) error) error {
 	return d.View(context.Background(), func(r kv.Reader) error { return r.Scan(nil, nil, 0, fn) })
 }
 
-func (d *DB) run() {
-	defer close(d.done)
-	group := make([]*request, 0, maxGroup)
-	for {
-		select {
-		case <-d.quit:
-			return
-		case r := <-d.reqs:
-			group = append(group[:0], r)
-		}
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case r := <-d.reqs:
-				group = append(group, r)
-			default:
-				break fill
-			}
-		}
-		d.commit(group)
-		clear(group)
-	}
-}
-
 // commit runs a group of transactions and writes what they wrote as one batch.
-func (d *DB) commit(group []*request) {
+func (d *DB) commit(group []*kv.Request) {
 	pending := overlay{} // the writes of the group's transactions so far
-	var ok []*request
+	var ok []*kv.Request
 	lazy := true
 	for _, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			r.reply <- err
+		if err := r.Ctx.Err(); err != nil {
+			r.Reply(err)
 			continue
 		}
 		t := &txn{base: d.db, group: pending, own: overlay{}}
-		if err := run(r.fn, t); err != nil {
-			r.reply <- err
+		if err := kv.Call(r.Fn, t); err != nil {
+			r.Reply(err)
 			continue
 		}
 		for k, v := range t.own {
@@ -180,19 +134,8 @@ func (d *DB) commit(group []*request) {
 		err = fmt.Errorf("leveldb: write %d transactions: %w", len(ok), err)
 	}
 	for _, r := range ok {
-		r.reply <- err
+		r.Reply(err)
 	}
-}
-
-// run calls fn, turning a panic into an error so that one bad transaction cannot stop
-// the writer every other caller waits on.
-func run(fn func(kv.Tx) error, t *txn) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("leveldb: transaction panicked: %v", p)
-		}
-	}()
-	return fn(t)
 }
 
 // entry is a write not yet in the database: a value, or a deletion.

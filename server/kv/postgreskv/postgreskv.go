@@ -37,9 +37,7 @@ const maxAttempts = 50
 // DB is a PostgreSQL engine.
 type DB struct {
 	pool   *pgxpool.Pool
-	reqs   chan *request // unbuffered: a sent request is owned by the writer
-	quit   chan struct{}
-	done   chan struct{}
+	writer *kv.Writer
 	closed atomic.Bool
 	// conflicts counts transactions run again after a serialization failure.
 	conflicts atomic.Int64
@@ -62,12 +60,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	d := &DB{pool: pool, reqs: make(chan *request), quit: make(chan struct{}), done: make(chan struct{})}
+	d := &DB{pool: pool}
 	if err := d.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	go d.run()
+	d.writer = kv.NewWriter(maxGroup, d.commit)
 	return d, nil
 }
 
@@ -108,8 +106,7 @@ func (d *DB) Close() error {
 	if !d.closed.CompareAndSwap(false, true) {
 		return kv.ErrClosed
 	}
-	close(d.quit)
-	<-d.done
+	d.writer.Stop()
 	d.pool.Close()
 	return nil
 }
@@ -140,58 +137,15 @@ func (d *DB) Update(ctx context.Context, fn func(kv.Tx) error) error {
 	if d.closed.Load() {
 		return kv.ErrClosed
 	}
-	r := &request{ctx: ctx, fn: fn, reply: make(chan error, 1)}
-	select {
-	case d.reqs <- r:
-	case <-d.quit:
-		return kv.ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-r.reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-type request struct {
-	ctx   context.Context
-	fn    func(kv.Tx) error
-	reply chan error // buffered: the writer never blocks on a caller that gave up
+	return d.writer.Submit(ctx, fn)
 }
 
 // maxGroup bounds the transactions that share one commit: a longer transaction would
 // conflict more often with the other instances'.
 const maxGroup = 64
 
-func (d *DB) run() {
-	defer close(d.done)
-	group := make([]*request, 0, maxGroup)
-	for {
-		select {
-		case <-d.quit:
-			return
-		case r := <-d.reqs:
-			group = append(group[:0], r)
-		}
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case r := <-d.reqs:
-				group = append(group, r)
-			default:
-				break fill
-			}
-		}
-		d.commit(group)
-		clear(group)
-	}
-}
-
 // commit runs a group in one transaction, again while it conflicts, and answers each.
-func (d *DB) commit(group []*request) {
+func (d *DB) commit(group []*kv.Request) {
 	results := make([]error, len(group))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -199,12 +153,12 @@ func (d *DB) commit(group []*request) {
 		pending := map[string]entry{}
 		for i, r := range group {
 			results[i] = nil
-			if err := r.ctx.Err(); err != nil {
+			if err := r.Ctx.Err(); err != nil {
 				results[i] = err
 				continue
 			}
 			t := &txn{ctx: ctx, tx: tx, group: pending, own: map[string]entry{}}
-			err := call(r.fn, t)
+			err := kv.Call(r.Fn, t)
 			if t.err != nil {
 				return t.err // a read failed: the transaction is lost, run the group again
 			}
@@ -222,19 +176,8 @@ func (d *DB) commit(group []*request) {
 		if err != nil && results[i] == nil {
 			results[i] = err
 		}
-		r.reply <- results[i]
+		r.Reply(results[i])
 	}
-}
-
-// call runs fn, turning a panic into an error so that one bad transaction cannot stop
-// the writer every other caller waits on.
-func call(fn func(kv.Tx) error, t *txn) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("postgres: transaction panicked: %v", p)
-		}
-	}()
-	return fn(t)
 }
 
 func (d *DB) serializable(ctx context.Context, fn func(pgx.Tx) error) error {
