@@ -16,9 +16,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/lomake/lomake/apiv1"
+	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
 	"github.com/lomake/lomake/server/auth"
 	"github.com/lomake/lomake/server/ratelimit"
@@ -58,13 +60,17 @@ var secPathValues = map[string]func(s *secSuite, rt router.Route) string{
 }
 
 var secPatternValues = map[string]map[string]func(s *secSuite) string{
-	apiv1.Prefix + "/admin/announcements/{id}": {"id": func(s *secSuite) string { return s.announcement }},
+	apiv1.Prefix + "/uploads/{id}":                               {"id": func(s *secSuite) string { return s.upload }},
+	apiv1.Prefix + "/backoffice/cases/{number}/attachments/{id}": {"id": func(s *secSuite) string { return s.boFile }},
+	apiv1.Prefix + "/uploads/{id}/content":                       {"id": func(s *secSuite) string { return s.upload }},
+	apiv1.Prefix + "/admin/announcements/{id}":                   {"id": func(s *secSuite) string { return s.announcement }},
 }
 
 // secProbePaths are the addresses probed for a pattern that is not one address: a
 // catch-all (a pattern ending in "/") must be listed here, and a route that does
 // something only with a query may list its query. {number} is A's case number.
 var secProbePaths = map[string][]string{
+	apiv1.Prefix + "/services/{id}/uploads": {apiv1.Prefix + "/services/{id}/uploads?pointer=/dog/vaccinationCertificate"},
 	"/": {"/", "/fi/", "/sv/services/dog-registration", "/en/services/dog-registration/sent?case={number}",
 		"/fi/home", "/fi/nope", "/fi/folder/{number}", "/sv/backoffice/{number}"},
 	auth.LoginPath:         {auth.LoginPath + "?method=bank&return=/fi/"},
@@ -92,6 +98,9 @@ const (
 // "METHOD pattern"; without an entry, {} for JSON and an empty form (with the CSRF
 // field) for forms.
 var secRequests = map[string]func(s *secSuite, who *secWho) (body string, header http.Header){
+	"POST " + apiv1.Prefix + "/services/{id}/uploads": func(*secSuite, *secWho) (string, http.Header) {
+		return secFile, http.Header{"Content-Type": {"application/octet-stream"}, "Content-Disposition": {`attachment; filename="rokotus.pdf"`}}
+	},
 	"POST " + apiv1.Prefix + "/services/{id}/submissions": func(*secSuite, *secWho) (string, http.Header) {
 		return secProbe, nil
 	},
@@ -210,8 +219,10 @@ type secSuite struct {
 
 	caseNumber   string // A's case for A's routes: open, with a message from the city
 	boCase       string // A's case for the back office's routes: just sent
+	boFile       string // the attachment sent with it
 	officialCode string // whom the admin makes an official
 	announcement string
+	upload       string // A's upload, not yet sent
 	aDraftRev    int
 	serial       int
 
@@ -246,7 +257,7 @@ func newSecSuite(t *testing.T) *secSuite {
 	t.Cleanup(func() { auth.LoginLimit = saved })
 
 	srv, err := New(Config{DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TestIdentification: true, AdminToken: "admin-secret", Limits: &api.Limits{}})
+		TestIdentification: true, AdminToken: "admin-secret", Limits: &api.Limits{}, Services: secServices(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +302,7 @@ func newSecSuite(t *testing.T) *secSuite {
 	// A's cases, draft and profile (registered in signIn).
 	s.restoreCases(t)
 	s.restoreDraft(t)
+	s.restoreUpload(t)
 	s.restoreAnnouncement(t)
 	s.baseline = s.fingerprint(t)
 	return s
@@ -321,7 +333,9 @@ func (s *secSuite) restoreCases(t testing.TB) {
 	}
 	k, err = s.srv.store.Case(s.boCase)
 	if s.boCase == "" || err != nil || k.Status != apiv1.StatusSent || len(k.Events) != 1 || len(k.Messages) != 0 || k.Decision != "" {
-		s.boCase = s.sendCase(t)
+		// With an attachment, for the officials' download.
+		s.boFile = s.uploadFile(t)
+		s.boCase = s.sendCase(t, s.boFile)
 	}
 }
 
@@ -334,10 +348,15 @@ func secThread(k store.Case) bool {
 	return false
 }
 
-// sendCase sends a case as A (which takes A's draft: restoreDraft puts it back).
-func (s *secSuite) sendCase(t testing.TB) string {
+// sendCase sends a case as A (which takes A's draft: restoreDraft puts it back), with
+// the upload file attached if it is not "".
+func (s *secSuite) sendCase(t testing.TB, file ...string) string {
 	t.Helper()
-	res := s.call(t, s.a, "POST", apiv1.Prefix+"/services/"+secService+"/submissions", s.aCase(), nil)
+	doc := s.aCase()
+	if len(file) > 0 {
+		doc = strings.Replace(doc, `"dog": {`, `"dog": {"vaccinationCertificate": "`+file[0]+`", `, 1)
+	}
+	res := s.call(t, s.a, "POST", apiv1.Prefix+"/services/"+secService+"/submissions", doc, nil)
 	var sent apiv1.Sent
 	if res.status != http.StatusCreated || json.Unmarshal(res.body, &sent) != nil || sent.CaseNumber == "" {
 		t.Fatalf("A's case: %d %s", res.status, res.snippet())
@@ -519,6 +538,33 @@ func (s *secSuite) restore(t testing.TB, who *secWho) {
 		}
 	}
 	s.restoreDraft(t)
+	s.restoreUpload(t)
+}
+
+// secFile is A's attachment: its content is A's alone.
+const secFile = "%PDF-1.7\n% Vaitiolon rokotustodistus\n"
+
+// restoreUpload makes sure A has an upload not yet sent.
+func (s *secSuite) restoreUpload(t testing.TB) {
+	t.Helper()
+	if s.upload != "" && s.call(t, s.a, "GET", apiv1.Prefix+"/uploads/"+s.upload, "", nil).status == http.StatusOK {
+		return
+	}
+	s.upload = s.uploadFile(t)
+}
+
+// uploadFile uploads A's file for the dog registration's certificate field.
+func (s *secSuite) uploadFile(t testing.TB) string {
+	t.Helper()
+	res := s.call(t, s.a, "POST", apiv1.Prefix+"/services/dog-registration/uploads?pointer=/dog/vaccinationCertificate", secFile,
+		http.Header{"Content-Type": {"application/octet-stream"}, "Content-Disposition": {`attachment; filename="Vaitiolo.pdf"`}})
+	var up apiv1.Attachment
+	if res.status != http.StatusCreated || json.Unmarshal(res.body, &up) != nil || up.ID == "" {
+		t.Fatalf("A's upload: %d %s", res.status, res.snippet())
+	}
+	s.secret(s.a, up.ID, secPersonal)
+	s.secret(s.a, "Vaitiolon rokotustodistus", secPersonal)
+	return up.ID
 }
 
 // restoreDraft makes A's draft hold A's data, and notes its revision.
@@ -564,7 +610,7 @@ type secPrint struct{ a, bo, admin []string }
 func (s *secSuite) fingerprint(t testing.TB) secPrint {
 	t.Helper()
 	var p secPrint
-	for _, path := range []string{"/profile", "/drafts/dog-registration", "/drafts"} {
+	for _, path := range []string{"/profile", "/drafts/dog-registration", "/drafts", "/uploads/" + s.upload} {
 		res := s.call(t, s.a, "GET", apiv1.Prefix+path, "", nil)
 		p.a = append(p.a, fmt.Sprintf("A's GET %s: %d %s", path, res.status, res.body))
 	}
@@ -1167,4 +1213,36 @@ func secWant(status int) string {
 		return "a 4xx"
 	}
 	return strconv.Itoa(status)
+}
+
+// secServices are the shipped services, the dog registration with an optional file
+// field added (no shipped form asks for a file yet), so that the upload routes have a
+// well-formed request to probe.
+func secServices(t testing.TB) *schemas.Registry {
+	t.Helper()
+	builtin, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{}
+	for _, s := range builtin.Services() {
+		files[s.ID+".json"] = &fstest.MapFile{Data: s.Schema}
+	}
+	var dog map[string]any
+	if err := json.Unmarshal(builtin.Service("dog-registration").Schema, &dog); err != nil {
+		t.Fatal(err)
+	}
+	props := dog["properties"].(map[string]any)["dog"].(map[string]any)["properties"].(map[string]any)
+	props["vaccinationCertificate"] = map[string]any{
+		"type": "string", "title": "Rokotustodistus",
+		"x-i18n": map[string]any{"sv": map[string]any{"title": "Vaccinationsintyg"}, "en": map[string]any{"title": "Vaccination certificate"}},
+		"x-ui":   map[string]any{"widget": "file", "accept": []string{"pdf", "jpg", "png"}, "maxSize": 5242880},
+	}
+	data, _ := json.Marshal(dog)
+	files["dog-registration.json"] = &fstest.MapFile{Data: data}
+	r, err := schemas.Load(files)
+	if err != nil {
+		t.Fatalf("the fixture services: %v", err)
+	}
+	return r
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lomake/lomake/apiv1"
@@ -19,6 +20,7 @@ import (
 	"github.com/lomake/lomake/server/api"
 	"github.com/lomake/lomake/server/auth"
 	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/files"
 	"github.com/lomake/lomake/server/identity"
 	"github.com/lomake/lomake/server/jobs"
 	"github.com/lomake/lomake/server/pwa"
@@ -61,6 +63,9 @@ type Config struct {
 	CookieKey []byte
 	// Limits are the per-user rate limits; nil: api.DefaultLimits.
 	Limits *api.Limits
+	// Services replaces the built-in services (tests with fixture schemas); nil: the
+	// schemas shipped in schemas/.
+	Services *schemas.Registry
 	// OfficialsFile (LOMAKE_OFFICIALS) is a JSON file of officials read at start:
 	// {"<identity code>": {"roles": ["official", "admin"], "services": ["*"]}}.
 	OfficialsFile string
@@ -119,9 +124,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Production && cfg.TestIdentification {
 		return nil, ErrTestIdentificationInProduction
 	}
-	services, err := schemas.Builtin()
-	if err != nil {
-		return nil, err
+	services := cfg.Services
+	if services == nil {
+		var err error
+		if services, err = schemas.Builtin(); err != nil {
+			return nil, err
+		}
 	}
 	where := cfg.DataDir
 	if cfg.DatabaseURL != "" {
@@ -206,6 +214,16 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 		}
 	}
 	a := api.New(services, st, cases.New(st, cfg.Now, log), limits, buckets, log, cfg.Now)
+	// Attachments: in PostgreSQL when the instances share it, else beside LevelDB.
+	var fileStore files.Store = files.KV(st.Engine())
+	if cfg.DatabaseURL == "" {
+		d, err := files.Dir(filepath.Join(cfg.DataDir, "files"))
+		if err != nil {
+			return nil, err
+		}
+		fileStore = d
+	}
+	a.SetFiles(fileStore, buckets)
 	a.Register(rt)
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
 
@@ -217,6 +235,7 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 		return err
 	}})
 	runner.Add(jobs.Job{Name: "rate limits", Every: time.Minute, Run: a.SweepLimits})
+	runner.Add(jobs.Job{Name: "unsent uploads", Every: time.Hour, Run: a.SweepUploads})
 
 	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log}
 	s.http = &http.Server{

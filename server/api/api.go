@@ -91,6 +91,7 @@ func (a *API) Register(rt *router.Router) {
 		rt.Handle(r)
 	}
 	a.registerCases(rt)
+	a.registerUploads(rt)
 }
 
 // SweepLimits forgets rate-limit state that no longer matters (a job).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -27,6 +28,7 @@ func (a *API) registerCases(rt *router.Router) {
 		{Method: "POST", Pattern: p + "/backoffice/cases/{number}/status", Access: router.Resident, Body: router.JSONBody, Handler: a.setStatus},
 		{Method: "POST", Pattern: p + "/backoffice/cases/{number}/decision", Access: router.Resident, Body: router.JSONBody, Handler: a.decide},
 		{Method: "POST", Pattern: p + "/backoffice/cases/{number}/messages", Access: router.Resident, Body: router.JSONBody, Rate: a.messages, Handler: a.officialMessage},
+		{Method: "GET", Pattern: p + "/backoffice/cases/{number}/attachments/{id}", Access: router.Resident, Handler: a.officialAttachment},
 		{Method: "GET", Pattern: p + "/backoffice/audit", Access: router.Resident, Handler: a.audit},
 		{Method: "PUT", Pattern: p + "/admin/officials/{identityCode}", Access: router.Admin, Body: router.JSONBody, Handler: a.putOfficial},
 	} {
@@ -104,7 +106,13 @@ func (a *API) details(k store.Case, lang, side string) apiv1.CaseDetails {
 }
 
 // attachment describes an upload sent with a case.
-func (a *API) attachment(id string) apiv1.Attachment { return apiv1.Attachment{ID: id} }
+func (a *API) attachment(id string) apiv1.Attachment {
+	u, err := a.store.Upload(context.Background(), id)
+	if err != nil {
+		return apiv1.Attachment{ID: id}
+	}
+	return attachmentOf(u)
+}
 
 // folder is GET /cases: ?q= part of a case number, ?sort=name|date.
 func (a *API) folder(w http.ResponseWriter, r *http.Request) {
@@ -335,4 +343,22 @@ func (a *API) putOfficial(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("official set", "id", router.RequestID(r), "roles", in.Roles, "services", in.Services)
 	router.JSON(w, http.StatusOK, in)
+}
+
+// officialAttachment streams one of a case's files to an official who handles it.
+func (a *API) officialAttachment(w http.ResponseWriter, r *http.Request) {
+	o, ok := a.official(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if a.refused(w, r, a.cases.OpenAttachment(r.Context(), o, r.PathValue("number"), id)) {
+		return
+	}
+	u, err := a.store.Upload(r.Context(), id)
+	if err != nil || a.up.files == nil {
+		router.Problem(w, r, http.StatusNotFound, "notFound", nil)
+		return
+	}
+	a.sendUpload(w, r, u)
 }

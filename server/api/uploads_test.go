@@ -136,7 +136,7 @@ func newUploadServer(tb testing.TB, setup string) *uploadServer {
 	rt := router.New(router.Config{Sessions: sm, Store: st, Log: log})
 	a := New(services, st, cases.New(st, clock, log), DefaultLimits, nil, log, clock)
 	a.SetFiles(fstore, nil)
-	a.registerUploads(rt)
+	a.Register(rt)
 	srv := httptest.NewServer(rt)
 	tb.Cleanup(srv.Close)
 	return &uploadServer{server: &server{srv, st, sm}, api: a, files: fstore, stored: stored, now: now}
@@ -713,4 +713,60 @@ type failingFiles struct{ files.Store }
 func (f failingFiles) Put(ctx context.Context, id string, r io.Reader, max int64) (files.Info, error) {
 	io.ReadFull(r, make([]byte, 100))
 	return files.Info{}, fmt.Errorf("disk full")
+}
+
+// A file uploaded for a form becomes the case's attachment when the form is sent: the
+// resident sees its name, an official of the service opens it, and it cannot be sent
+// again with another case, nor by anyone else.
+func TestAttachmentsGoWithTheCase(t *testing.T) {
+	for _, setup := range []string{"dir", "postgres"} {
+		t.Run(setup, func(t *testing.T) {
+			s := newUploadServer(t, setup)
+			tessa, _ := s.resident(t, "010280-952L", true)
+			joni, _ := s.resident(t, "010469-999W", true)
+			if err := s.store.PutOfficial(context.Background(), store.Official{IdentityCode: "261298-998X", Roles: []string{"official"}, Services: []string{"attachments-test"}}); err != nil {
+				t.Fatal(err)
+			}
+			official, _ := s.resident(t, "261298-998X", true)
+			content := pdf(3000)
+			body, n := bytesOf(content)
+			up := s.upload(t, uploadReq{pointer: "/certificate", name: "todistus.pdf", body: body, length: n}, tessa...)
+			id, _ := up.body["id"].(string)
+			if up.status != 201 || id == "" {
+				t.Fatalf("upload: %d %v", up.status, up.body)
+			}
+			doc := `{"name": "Tessa", "certificate": "` + id + `"}`
+			sent := do(t, "POST", s.URL+"/api/v1/services/attachments-test/submissions", "application/json", doc, tessa...)
+			number, _ := sent.body["caseNumber"].(string)
+			if sent.status != 201 {
+				t.Fatalf("send: %d %v", sent.status, sent.body)
+			}
+			mine := do(t, "GET", s.URL+"/api/v1/cases/"+number, "", "", tessa...)
+			atts, _ := mine.body["attachments"].([]any)
+			if len(atts) != 1 || atts[0].(map[string]any)["name"] != "todistus.pdf" {
+				t.Errorf("the resident's attachments: %v", mine.body["attachments"])
+			}
+			req, _ := http.NewRequest("GET", s.URL+"/api/v1/backoffice/cases/"+number+"/attachments/"+id, nil)
+			req.Header.Set("Cookie", official[1])
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !bytes.Equal(got, content) {
+				t.Errorf("the official's download: %d, %d bytes", res.StatusCode, len(got))
+			}
+			req.Header.Set("Cookie", tessa[1])
+			if res, _ := http.DefaultClient.Do(req); res.StatusCode != 403 {
+				t.Errorf("the resident in the back office: %d", res.StatusCode)
+			}
+			for name, who := range map[string][]string{"again": tessa, "by someone else": joni} {
+				a := do(t, "POST", s.URL+"/api/v1/services/attachments-test/submissions", "application/json", doc, who...)
+				if p, code, _ := fieldError(t, a); a.status != 422 || p != "/certificate" || code != "fileGone" {
+					t.Errorf("the same file sent %s: %d %v", name, a.status, a.body)
+				}
+			}
+		})
+	}
 }

@@ -98,6 +98,16 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 	if len(violations) > 0 {
 		return Result{Violations: violations}, nil
 	}
+	// The files the form refers to become the case's attachments with it.
+	var refs []store.UploadRef
+	var attachments []string
+	var doc any
+	if err := json.Unmarshal(sub.Data, &doc); err == nil {
+		for _, f := range sub.Service.Form.Files(doc) {
+			refs = append(refs, store.UploadRef{ID: f.ID, Pointer: f.Pointer})
+			attachments = append(attachments, f.ID)
+		}
+	}
 	now := c.now().In(Helsinki)
 	stored, replayed, err := c.store.CreateCaseOnce(ctx, sub.Service.Code, store.Case{
 		ServiceID:      sub.Service.ID,
@@ -109,7 +119,13 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 		CreatedAt:      now,
 		Events:         []store.Event{{At: now, ActorKind: ActorResident, ActorID: sub.Owner.ID, Kind: EventSent, Status: Sent}},
 		Seen:           1,
-	}, sub.Key)
+		Attachments:    attachments,
+	}, sub.Key, refs...)
+	var refused *store.UploadRefError
+	if errors.As(err, &refused) {
+		// An attachment that is gone, someone else's or already sent: the field's error.
+		return Result{Violations: []schemas.Violation{{Pointer: refused.Ref.Pointer, Code: "fileGone"}}}, nil
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("cases: storing a %s case: %w", sub.Service.ID, err)
 	}

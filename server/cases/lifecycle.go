@@ -269,6 +269,19 @@ func (c *Cases) OfficialOpen(ctx context.Context, o Official, number string) (st
 	})
 }
 
+// OpenAttachment is an official opening one of a case's attachments: allowed for a
+// service they handle, and audited. Any other case or file is ErrNotFound.
+func (c *Cases) OpenAttachment(ctx context.Context, o Official, number, id string) error {
+	now := c.now()
+	_, err := c.update(ctx, number, func(k *store.Case) (*store.AuditEntry, error) {
+		if !o.Handles(k.ServiceID) || !slices.Contains(k.Attachments, id) {
+			return nil, ErrNotFound
+		}
+		return &store.AuditEntry{At: now, ActorID: o.User.ID, ActorName: o.name(), Action: "attachment", Case: number, Detail: id}, nil
+	})
+	return err
+}
+
 // SetStatus is an official moving a case on, with a note for the history.
 func (c *Cases) SetStatus(ctx context.Context, o Official, number, status, note string) (store.Case, error) {
 	// The note is optional.

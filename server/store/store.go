@@ -182,7 +182,10 @@ func (s *Store) CreateCase(ctx context.Context, code string, c Case) (Case, erro
 // transaction, so numbers have no gaps and are never reused: a transaction that fails
 // (or a rejected request) takes no number, and two that race are serialized by the
 // engine, across restarts and server instances alike.
-func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key string) (Case, bool, error) {
+//
+// refs are the uploads the case refers to (its attachments): they become the case's in
+// the same transaction, or the case is not made (an *UploadRefError says which).
+func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key string, refs ...UploadRef) (Case, bool, error) {
 	if key != "" && (len(key) > 200 || strings.ContainsAny(key, "\x00")) {
 		return Case{}, false, fmt.Errorf("store: create case: invalid idempotency key")
 	}
@@ -246,6 +249,11 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 		if err != nil {
 			return fmt.Errorf("store: case %s: encode: %w", made.Number, err)
 		}
+		if len(refs) > 0 {
+			if err := ReferenceUploads(tx, made.Owner, made.ServiceID, refs, made.Number); err != nil {
+				return err
+			}
+		}
 		tx.Put(caseKey(made.Number), v)
 		putIndexes(tx, made, "")
 		if key != "" {
@@ -256,7 +264,7 @@ func (s *Store) CreateCaseOnce(ctx context.Context, code string, c Case, key str
 		return nil
 	})
 	switch {
-	case errors.Is(err, ErrKeyReused):
+	case errors.Is(err, ErrKeyReused), errors.Is(err, ErrUploadRefused):
 		return Case{}, false, err
 	case err != nil && ctx.Err() != nil:
 		return Case{}, false, ctx.Err()
