@@ -158,6 +158,13 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 	tessa("open the case", chromedp.Click(link, chromedp.ByQuery), chromedp.WaitVisible("#case-status", chromedp.ByQuery))
 	waitText(t, me, "the case", "#case-status", "Käsittelyssä")
 	waitText(t, me, "the case", "#messages", question)
+	var from string
+	tessa("who wrote", chromedp.Text("#messages", &from, chromedp.ByQuery))
+	if strings.Contains(from, "Joni") || !strings.Contains(from, "Kaupungin virkailija") {
+		t.Errorf("the resident reads the official's name, or not the city's: %q", from)
+	}
+	// Opening the case has seen its news: the menu's count goes.
+	tessa("news seen", poll(`document.querySelector("#menu-folder .badge-count") === null`))
 	tessa("reply", chromedp.WaitVisible("#reply-text", chromedp.ByQuery), typeInto("#reply-text", answer),
 		chromedp.Click("#send-reply", chromedp.ByQuery))
 	waitText(t, me, "reply", "#action-result", "Viesti lähetetty.")
