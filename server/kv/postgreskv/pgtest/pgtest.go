@@ -14,8 +14,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,12 +81,19 @@ func Start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "lomake-pg-")
+	as := []string(nil)
+	if u, err := user.Current(); err == nil && u.Uid == "0" {
+		as = []string{"runuser", "-u", "postgres", "--"}
+	}
+	stopOrphans(bin, as)
+	// The directory names the test process, so that a later run can stop a cluster
+	// whose tests were killed before they could.
+	dir, err := os.MkdirTemp("", fmt.Sprintf("lomake-pg-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: dir, bin: bin}
-	if u, err := user.Current(); err == nil && u.Uid == "0" {
+	c := &Cluster{dir: dir, bin: bin, as: as}
+	if len(as) > 0 {
 		pg, err := user.Lookup("postgres")
 		if err != nil {
 			return nil, fmt.Errorf("running as root and there is no postgres user: %w", err)
@@ -94,7 +103,6 @@ func Start() (*Cluster, error) {
 		if err := os.Chown(dir, uid, gid); err != nil {
 			return nil, err
 		}
-		c.as = []string{"runuser", "-u", "postgres", "--"}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -145,4 +153,32 @@ func binDir() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no /usr/lib/postgresql/*/bin/initdb: apt-get install postgresql")
+}
+
+// stopOrphans stops and removes the clusters of test processes that are gone.
+func stopOrphans(bin string, as []string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "lomake-pg-*-*"))
+	for _, dir := range dirs {
+		parts := strings.Split(filepath.Base(dir), "-")
+		pid, err := strconv.Atoi(parts[2])
+		if err != nil || pid == os.Getpid() || alive(pid) {
+			continue
+		}
+		c := &Cluster{dir: dir, bin: bin, as: as}
+		c.Stop()
+	}
+}
+
+// alive reports whether process pid runs (a zombie, killed and not yet reaped, does not).
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no /proc: believe kill
+	}
+	// "pid (comm) state …": the state follows the last ')'.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
