@@ -476,28 +476,36 @@ type FileRef struct {
 // non-empty strings in its file fields. A case stores them with it (see the upload API).
 func (n *Node) Files(doc any) []FileRef {
 	var out []FileRef
-	var walk func(n *Node, v any, pointer string)
-	walk = func(n *Node, v any, pointer string) {
-		if n == nil {
-			return
+	n.Walk(doc, func(f *Node, v any, pointer string) bool {
+		if id, ok := v.(string); ok && f.Widget == "file" && id != "" {
+			out = append(out, FileRef{Pointer: pointer, ID: id})
 		}
-		switch t := v.(type) {
-		case map[string]any:
-			for _, p := range n.Properties {
-				if c, ok := t[p.Name]; ok {
-					walk(p, c, Pointer(pointer, p.Name))
-				}
+		return true
+	})
+	return out
+}
+
+// Walk visits a decoded document along the form model, in the form's order: each value
+// with its node and JSON pointer. visit returns false to skip what a value holds. Keys
+// the form does not know are not visited.
+func (n *Node) Walk(doc any, visit func(n *Node, v any, pointer string) bool) {
+	n.walk(doc, "", visit)
+}
+
+func (n *Node) walk(v any, pointer string, visit func(*Node, any, string) bool) {
+	if n == nil || !visit(n, v, pointer) {
+		return
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for _, p := range n.Properties {
+			if c, ok := t[p.Name]; ok {
+				p.walk(c, Pointer(pointer, p.Name), visit)
 			}
-		case []any:
-			for i, c := range t {
-				walk(n.Items, c, Pointer(pointer, i))
-			}
-		case string:
-			if n.Widget == "file" && t != "" {
-				out = append(out, FileRef{Pointer: pointer, ID: t})
-			}
+		}
+	case []any:
+		for i, c := range t {
+			n.Items.walk(c, Pointer(pointer, i), visit)
 		}
 	}
-	walk(n, doc, "")
-	return out
 }

@@ -40,6 +40,7 @@ type Service struct {
 
 	compiled    *gojsonschema.Schema
 	hasMaxItems bool // some list has maxItems: check lengths before validating
+	hasFiles    bool // some field takes a file
 }
 
 // Page is one step of a multi-page form.
@@ -208,7 +209,8 @@ func Parse(id string, data []byte) (*Service, []string) {
 		return nil, []string{fmt.Sprintf("compiling: %v", err)}
 	}
 	s.compiled = compiled
-	s.hasMaxItems = anyMaxItems(s.Form)
+	s.hasMaxItems = anyNode(s.Form, func(n *Node) bool { return n.MaxItems > 0 })
+	s.hasFiles = anyNode(s.Form, func(n *Node) bool { return n.Widget == "file" })
 	return s, nil
 }
 
@@ -290,15 +292,19 @@ func (s *Service) PageOf(pointer string) int {
 	return 0
 }
 
-func anyMaxItems(n *Node) bool {
+// HasFiles reports whether the form asks for files.
+func (s *Service) HasFiles() bool { return s.hasFiles }
+
+// anyNode reports whether any node of the form is one that is.
+func anyNode(n *Node, is func(*Node) bool) bool {
 	if n == nil {
 		return false
 	}
-	if n.MaxItems > 0 || anyMaxItems(n.Items) {
+	if is(n) || anyNode(n.Items, is) {
 		return true
 	}
 	for _, p := range n.Properties {
-		if anyMaxItems(p) {
+		if anyNode(p, is) {
 			return true
 		}
 	}

@@ -106,29 +106,13 @@ func (s *Service) overfull(data []byte) []Violation {
 		return nil
 	}
 	var out []Violation
-	var walk func(n *Node, v any, pointer string)
-	walk = func(n *Node, v any, pointer string) {
-		if n == nil {
-			return
+	s.Form.Walk(doc, func(n *Node, v any, pointer string) bool {
+		if list, ok := v.([]any); ok && n.MaxItems > 0 && len(list) > n.MaxItems {
+			out = append(out, Violation{Pointer: pointer, Code: "maxItems", Params: map[string]any{"max": n.MaxItems}})
+			return false
 		}
-		switch t := v.(type) {
-		case map[string]any:
-			for _, p := range n.Properties {
-				if c, ok := t[p.Name]; ok {
-					walk(p, c, Pointer(pointer, p.Name))
-				}
-			}
-		case []any:
-			if n.MaxItems > 0 && len(t) > n.MaxItems {
-				out = append(out, Violation{Pointer: pointer, Code: "maxItems", Params: map[string]any{"max": n.MaxItems}})
-				return
-			}
-			for i, c := range t {
-				walk(n.Items, c, Pointer(pointer, i))
-			}
-		}
-	}
-	walk(s.Form, doc, "")
+		return true
+	})
 	s.Sort(out)
 	return out
 }

@@ -102,7 +102,7 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 	var refs []store.UploadRef
 	var attachments []string
 	var doc any
-	if err := json.Unmarshal(sub.Data, &doc); err == nil {
+	if sub.Service.HasFiles() && json.Unmarshal(sub.Data, &doc) == nil {
 		for _, f := range sub.Service.Form.Files(doc) {
 			refs = append(refs, store.UploadRef{ID: f.ID, Pointer: f.Pointer})
 			attachments = append(attachments, f.ID)

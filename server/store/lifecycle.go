@@ -156,26 +156,7 @@ func (s *Store) CasesByOwner(ctx context.Context, owner string) ([]Case, error) 
 	if owner == "" || strings.Contains(owner, "/") {
 		return nil, fmt.Errorf("store: cases by owner: invalid owner")
 	}
-	var out []Case
-	err := s.e.View(ctx, func(r kv.Reader) error {
-		out = []Case{}
-		prefix := []byte(ownerPrefix(owner))
-		var numbers []string
-		if err := r.Scan(prefix, nil, 0, func(k, _ []byte) error {
-			numbers = append(numbers, string(k[len(prefix):]))
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, n := range numbers {
-			c, err := getCase(r, n)
-			if err != nil {
-				return fmt.Errorf("folder entry %s: %w", n, err)
-			}
-			out = append(out, c)
-		}
-		return nil
-	})
+	out, err := s.indexed(ctx, ownerPrefix(owner))
 	if err != nil {
 		return nil, readError("cases of a resident", err)
 	}

@@ -291,14 +291,22 @@ func (s *Store) Case(number string) (Case, error) {
 // CasesByService lists a service's cases in case-number order. It returns an
 // empty, non-nil slice when there are none.
 func (s *Store) CasesByService(serviceID string) ([]Case, error) {
+	cases, err := s.indexed(context.Background(), indexPrefix(serviceID))
+	if err != nil {
+		return nil, readError("cases of "+serviceID, err)
+	}
+	return cases, nil
+}
+
+// indexed reads the cases an index lists under prefix ("…/<number>"), in its order, from
+// one snapshot, which keeps the index and the records consistent while cases are made.
+// It returns an empty, non-nil slice when there are none.
+func (s *Store) indexed(ctx context.Context, prefix string) ([]Case, error) {
 	var cases []Case
-	// One snapshot keeps the index and the records it points to consistent while
-	// cases are being created.
-	err := s.e.View(context.Background(), func(r kv.Reader) error {
+	err := s.e.View(ctx, func(r kv.Reader) error {
 		cases = []Case{}
-		prefix := []byte(indexPrefix(serviceID))
 		var numbers []string
-		if err := r.Scan(prefix, nil, 0, func(k, _ []byte) error {
+		if err := r.Scan([]byte(prefix), nil, 0, func(k, _ []byte) error {
 			numbers = append(numbers, string(k[len(prefix):]))
 			return nil
 		}); err != nil {
@@ -318,10 +326,7 @@ func (s *Store) CasesByService(serviceID string) ([]Case, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, readError("cases of "+serviceID, err)
-	}
-	return cases, nil
+	return cases, err
 }
 
 // getCase reads and decodes a case; ErrNotFound if there is none.
