@@ -14,6 +14,7 @@ import (
 	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/files"
 	"github.com/lomake/lomake/server/kv"
 	"github.com/lomake/lomake/server/ratelimit"
 	"github.com/lomake/lomake/server/router"
@@ -219,18 +220,20 @@ func validKey(k string) bool {
 }
 
 // backup streams a consistent snapshot of the whole store, taken by the running server
-// (LevelDB lets one process open it). Restore it with "lomake store restore". The file
-// ends with a checksum: one cut off or damaged is refused on restore.
+// (LevelDB lets one process open it), attachments included: those in a directory beside
+// LevelDB as the records PostgreSQL keeps them in. Restore it with "lomake store
+// restore". The file ends with a checksum: one cut off or damaged is refused on restore.
 func (a *API) backup(w http.ResponseWriter, r *http.Request) {
 	name := "lomake-" + a.now().UTC().Format("20060102-150405") + ".backup"
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	stats, err := kv.Dump(r.Context(), a.store.Engine(), w)
+	stats, err := kv.Dump(r.Context(), kv.Store{Engine: a.store.Engine(), Side: files.Records(a.up.files)}, w)
 	if err != nil {
 		// The answer has begun: the cut-off file fails its checksum on restore.
 		a.log.Error("backup", "id", router.RequestID(r), "err", err)
 		return
 	}
-	a.log.Info("backup", "id", router.RequestID(r), "keys", stats.Keys, "sha256", stats.Checksum)
+	n, size := files.Totals(stats)
+	a.log.Info("backup", "id", router.RequestID(r), "keys", stats.Keys, "files", n, "fileBytes", size, "sha256", stats.Checksum)
 }

@@ -31,8 +31,11 @@ func Dir(path string) (*DirStore, error) {
 
 func (d *DirStore) paths(id string) (sub, final, tmp string) {
 	sub = filepath.Join(d.path, id[:2])
-	return sub, filepath.Join(sub, id), filepath.Join(sub, ".tmp-"+id)
+	return sub, filepath.Join(sub, id), filepath.Join(sub, tmpPrefix+id)
 }
+
+// tmpPrefix starts the name of the file an unfinished Put is writing.
+const tmpPrefix = ".tmp-"
 
 // Put implements Store.
 func (d *DirStore) Put(ctx context.Context, id string, r io.Reader, max int64) (info Info, err error) {
@@ -88,25 +91,31 @@ func (d *DirStore) Put(ctx context.Context, id string, r io.Reader, max int64) (
 			return Info{}, rerr
 		}
 	}
-	if err := f.Sync(); err != nil {
-		return Info{}, fmt.Errorf("files: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return Info{}, fmt.Errorf("files: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return Info{}, fmt.Errorf("files: %w", err)
-	}
-	// The rename is durable once its directory is (and a new directory once its parent is).
-	if err := syncDir(sub); err != nil {
+	if err := commit(f, sub, final, tmp); err != nil {
 		return Info{}, err
 	}
+	// A new directory is durable once its parent is.
 	if newSub {
 		if err := syncDir(d.path); err != nil {
 			return Info{}, err
 		}
 	}
 	return Info{ID: id, Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// commit puts the temporary file f, written whole, in place as final, durably.
+func commit(f *os.File, sub, final, tmp string) error {
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	// The rename is durable once its directory is.
+	return syncDir(sub)
 }
 
 func syncDir(path string) error {

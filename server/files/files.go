@@ -4,6 +4,8 @@
 // Two stores implement Store: Dir, files in a directory (DATA_DIR/files next to the
 // embedded LevelDB, one instance), and KV, files cut into chunks in the kv engine (the
 // PostgreSQL that several instances share). Both pass the same suite (files_test.go).
+// Records shows a Dir's files as the records KV would keep, so that backups and copies
+// between engines carry them (records.go).
 //
 // The store keeps bytes only. What a file is (its name, type, owner, the form field and
 // the case it belongs to) is the upload record of package store, written under the

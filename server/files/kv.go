@@ -53,6 +53,13 @@ func chunkKey(id string, i int) []byte { return fmt.Appendf(nil, "file/%s/%08d",
 func partKey(id string) []byte         { return []byte("filepart/" + id) }
 func metaKey(id string) []byte         { return []byte("filemeta/" + id) }
 
+// The keys' prefixes: everything KV keeps is under them.
+var (
+	chunkPrefix = []byte("file/")
+	partPrefix  = []byte("filepart/")
+	metaPrefix  = []byte("filemeta/")
+)
+
 // Put implements Store.
 func (s *KVStore) Put(ctx context.Context, id string, r io.Reader, max int64) (info Info, err error) {
 	if !ValidID(id) {
