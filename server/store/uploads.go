@@ -156,29 +156,16 @@ func (s *Store) PutUpload(ctx context.Context, u Upload, quota UploadQuota) erro
 // CompleteUpload notes that an upload's bytes are stored: what they are, their size and
 // their SHA-256. ErrNotFound if the record is gone (swept meanwhile).
 func (s *Store) CompleteUpload(ctx context.Context, id, mediaType string, size int64, sha256 string) (Upload, error) {
-	var out Upload
-	err := s.e.Update(ctx, func(tx kv.Tx) error {
-		out = Upload{}
-		var u Upload
-		if err := getJSON(tx, uploadKey(id), &u); err != nil {
-			return err
-		}
+	return s.updateUpload(ctx, id, func(tx kv.Tx, u *Upload) error {
 		u.Type, u.Size, u.SHA256, u.Incomplete = mediaType, size, sha256, false
-		v, err := json.Marshal(u)
-		if err != nil {
+		if err := putUpload(tx, *u); err != nil {
 			return err
 		}
-		tx.Put(uploadKey(id), v)
 		if u.Case == "" {
 			tx.Put(pendingKey(u.Owner, id), strconv.AppendInt(nil, size, 10))
 		}
-		out = u
 		return nil
 	})
-	if err != nil {
-		return Upload{}, readError("upload "+id, err)
-	}
-	return out, nil
 }
 
 // Upload returns an upload's record, or ErrNotFound.
@@ -241,11 +228,9 @@ func ReferenceUploads(tx kv.Tx, owner, serviceID string, refs []UploadRef, caseN
 			return refuse(UploadUsed)
 		}
 		u.Case = caseNumber
-		v, err := json.Marshal(u)
-		if err != nil {
+		if err := putUpload(tx, u); err != nil {
 			return fmt.Errorf("store: upload %s: %w", ref.ID, err)
 		}
-		tx.Put(uploadKey(u.ID), v)
 		tx.Delete(pendingKey(u.Owner, u.ID))
 	}
 	return nil
@@ -315,6 +300,42 @@ func (s *Store) UnreferencedUploadsBefore(ctx context.Context, t time.Time) ([]U
 // if there is none, ErrUploadReferenced if a case refers to it (also one that did since
 // it was listed).
 func (s *Store) RetireUpload(ctx context.Context, id string) (Upload, error) {
+	return s.changeUnreferenced(ctx, id, func(tx kv.Tx, u *Upload) error {
+		if u.Incomplete {
+			return nil
+		}
+		u.Incomplete = true
+		return putUpload(tx, *u)
+	})
+}
+
+// DeleteUpload removes the record of an upload no case refers to and returns it. Delete
+// its bytes first, after RetireUpload (or after a failed upload, which is Incomplete
+// anyway): a record whose bytes are gone must not be one a case can take. ErrNotFound
+// if there is none, ErrUploadReferenced if a case refers to it.
+func (s *Store) DeleteUpload(ctx context.Context, id string) (Upload, error) {
+	return s.changeUnreferenced(ctx, id, func(tx kv.Tx, u *Upload) error {
+		tx.Delete(uploadKey(id))
+		tx.Delete(pendingKey(u.Owner, id))
+		return nil
+	})
+}
+
+// changeUnreferenced is updateUpload for an upload no case refers to: ErrUploadReferenced
+// if one does. Checked in the transaction that changes it, no case can take it between.
+func (s *Store) changeUnreferenced(ctx context.Context, id string, change func(tx kv.Tx, u *Upload) error) (Upload, error) {
+	return s.updateUpload(ctx, id, func(tx kv.Tx, u *Upload) error {
+		if u.Case != "" {
+			return ErrUploadReferenced
+		}
+		return change(tx, u)
+	})
+}
+
+// updateUpload reads upload id's record and lets change change it, in one transaction,
+// and returns the record as change left it. ErrNotFound if there is none; change's
+// ErrUploadReferenced as it is.
+func (s *Store) updateUpload(ctx context.Context, id string, change func(tx kv.Tx, u *Upload) error) (Upload, error) {
 	if !validPart(id) {
 		return Upload{}, ErrNotFound
 	}
@@ -325,16 +346,8 @@ func (s *Store) RetireUpload(ctx context.Context, id string) (Upload, error) {
 		if err := getJSON(tx, uploadKey(id), &u); err != nil {
 			return err
 		}
-		if u.Case != "" {
-			return ErrUploadReferenced
-		}
-		if !u.Incomplete {
-			u.Incomplete = true
-			v, err := json.Marshal(u)
-			if err != nil {
-				return err
-			}
-			tx.Put(uploadKey(id), v)
+		if err := change(tx, &u); err != nil {
+			return err
 		}
 		out = u
 		return nil
@@ -348,34 +361,12 @@ func (s *Store) RetireUpload(ctx context.Context, id string) (Upload, error) {
 	return out, nil
 }
 
-// DeleteUpload removes the record of an upload no case refers to and returns it. Delete
-// its bytes first, after RetireUpload (or after a failed upload, which is Incomplete
-// anyway): a record whose bytes are gone must not be one a case can take. ErrNotFound
-// if there is none, ErrUploadReferenced if a case refers to it.
-func (s *Store) DeleteUpload(ctx context.Context, id string) (Upload, error) {
-	if !validPart(id) {
-		return Upload{}, ErrNotFound
-	}
-	var out Upload
-	err := s.e.Update(ctx, func(tx kv.Tx) error {
-		out = Upload{}
-		var u Upload
-		if err := getJSON(tx, uploadKey(id), &u); err != nil {
-			return err
-		}
-		if u.Case != "" {
-			return ErrUploadReferenced
-		}
-		tx.Delete(uploadKey(id))
-		tx.Delete(pendingKey(u.Owner, id))
-		out = u
-		return nil
-	})
-	if errors.Is(err, ErrUploadReferenced) {
-		return Upload{}, err
-	}
+// putUpload writes an upload's record in tx.
+func putUpload(tx kv.Tx, u Upload) error {
+	v, err := json.Marshal(u)
 	if err != nil {
-		return Upload{}, readError("upload "+id, err)
+		return err
 	}
-	return out, nil
+	tx.Put(uploadKey(u.ID), v)
+	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync/atomic"
 	"syscall"
 
@@ -99,7 +98,7 @@ func (d *DB) Snapshot(fn func(key, value []byte) error) error {
 
 // commit runs a group of transactions and writes what they wrote as one batch.
 func (d *DB) commit(group []*kv.Request) {
-	pending := overlay{} // the writes of the group's transactions so far
+	pending := kv.Overlay{} // the writes of the group's transactions so far
 	var ok []*kv.Request
 	lazy := true
 	for _, r := range group {
@@ -107,7 +106,7 @@ func (d *DB) commit(group []*kv.Request) {
 			r.Reply(err)
 			continue
 		}
-		t := &txn{base: d.db, group: pending, own: overlay{}}
+		t := &txn{base: d.db, group: pending, own: kv.Overlay{}}
 		if err := kv.Call(r.Fn, t); err != nil {
 			r.Reply(err)
 			continue
@@ -122,11 +121,11 @@ func (d *DB) commit(group []*kv.Request) {
 		return
 	}
 	b := new(leveldb.Batch)
-	for k, v := range pending {
-		if v.deleted {
+	for k, e := range pending {
+		if e.Deleted {
 			b.Delete([]byte(k))
 		} else {
-			b.Put([]byte(k), v.value)
+			b.Put([]byte(k), e.Value)
 		}
 	}
 	err := d.Write(b, &opt.WriteOptions{Sync: !lazy})
@@ -138,20 +137,9 @@ func (d *DB) commit(group []*kv.Request) {
 	}
 }
 
-// entry is a write not yet in the database: a value, or a deletion.
-type entry struct {
-	value   []byte
-	deleted bool
-}
-
-type overlay map[string]entry
-
 // iteratorI is the part of LevelDB's iterator that scans use.
 type iteratorI interface {
-	Next() bool
-	Key() []byte
-	Value() []byte
-	Error() error
+	kv.Iterator
 	Release()
 }
 
@@ -160,18 +148,13 @@ type txn struct {
 	base interface {
 		Get([]byte, *opt.ReadOptions) ([]byte, error)
 	}
-	group, own overlay
+	group, own kv.Overlay
 	lazy       bool
 }
 
 func (t *txn) Get(key []byte) ([]byte, error) {
-	for _, o := range []overlay{t.own, t.group} {
-		if e, ok := o[string(key)]; ok {
-			if e.deleted {
-				return nil, kv.ErrNotFound
-			}
-			return e.value, nil
-		}
+	if v, ok, err := kv.Lookup(key, t.own, t.group); ok {
+		return v, err
 	}
 	v, err := t.base.Get(key, nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
@@ -184,10 +167,10 @@ func (t *txn) Get(key []byte) ([]byte, error) {
 }
 
 func (t *txn) Put(key, value []byte) {
-	t.own[string(key)] = entry{value: append([]byte(nil), value...)}
+	t.own[string(key)] = kv.Entry{Value: append([]byte(nil), value...)}
 }
 
-func (t *txn) Delete(key []byte) { t.own[string(key)] = entry{deleted: true} }
+func (t *txn) Delete(key []byte) { t.own[string(key)] = kv.Entry{Deleted: true} }
 
 func (t *txn) Lazy() { t.lazy = true }
 
@@ -207,56 +190,8 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 		return fmt.Errorf("leveldb: scan on %T", b)
 	}
 	defer it.Release()
-
-	// The overlay's keys in the range, in order; the own writes win over the group's.
-	merged := overlay{}
-	for _, o := range []overlay{t.group, t.own} {
-		for k, e := range o {
-			if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
-				merged[k] = e
-			}
-		}
-	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-
-	n := 0
-	emit := func(k, v []byte) (bool, error) {
-		if err := fn(k, v); err != nil {
-			return false, err
-		}
-		n++
-		return limit == 0 || n < limit, nil
-	}
-	more := it.Next()
-	i := 0
-	for more || i < len(keys) {
-		var k, v []byte
-		switch {
-		case i < len(keys) && (!more || keys[i] <= string(it.Key())):
-			if more && keys[i] == string(it.Key()) {
-				more = it.Next() // the overlay replaces the stored value
-			}
-			e := merged[keys[i]]
-			i++
-			if e.deleted {
-				continue
-			}
-			k, v = []byte(keys[i-1]), e.value
-		default:
-			// The iterator's slices are valid until Next: use them first.
-			if cont, err := emit(it.Key(), it.Value()); err != nil || !cont {
-				return err
-			}
-			more = it.Next()
-			continue
-		}
-		if cont, err := emit(k, v); err != nil || !cont {
-			return err
-		}
+	if err := kv.NewMerge(prefix, start, t.own, t.group).Scan(it, limit, fn); err != nil {
+		return err
 	}
 	if err := it.Error(); err != nil {
 		return readError(err)

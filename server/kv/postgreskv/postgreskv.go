@@ -150,14 +150,14 @@ func (d *DB) commit(group []*kv.Request) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := d.serializable(ctx, func(tx pgx.Tx) error {
-		pending := map[string]entry{}
+		pending := kv.Overlay{}
 		for i, r := range group {
 			results[i] = nil
 			if err := r.Ctx.Err(); err != nil {
 				results[i] = err
 				continue
 			}
-			t := &txn{ctx: ctx, tx: tx, group: pending, own: map[string]entry{}}
+			t := &txn{ctx: ctx, tx: tx, group: pending, own: kv.Overlay{}}
 			err := kv.Call(r.Fn, t)
 			if t.err != nil {
 				return t.err // a read failed: the transaction is lost, run the group again
@@ -237,28 +237,18 @@ func retryable(err error) bool {
 	return false
 }
 
-type entry struct {
-	value   []byte
-	deleted bool
-}
-
 // txn buffers its writes and applies them at the end, reading through its own writes
 // and those of the group's earlier transactions meanwhile.
 type txn struct {
 	ctx        context.Context
 	tx         pgx.Tx
-	group, own map[string]entry // nil in a View
-	err        error            // a failed read: the transaction must not commit
+	group, own kv.Overlay // nil in a View
+	err        error      // a failed read: the transaction must not commit
 }
 
 func (t *txn) Get(key []byte) ([]byte, error) {
-	for _, o := range []map[string]entry{t.own, t.group} {
-		if e, ok := o[string(key)]; ok {
-			if e.deleted {
-				return nil, kv.ErrNotFound
-			}
-			return e.value, nil
-		}
+	if v, ok, err := kv.Lookup(key, t.own, t.group); ok {
+		return v, err
 	}
 	var v []byte
 	err := t.tx.QueryRow(t.ctx, `SELECT v FROM kv WHERE k = $1`, key).Scan(&v)
@@ -281,10 +271,10 @@ func (t *txn) fail(err error) {
 func (t *txn) Put(key, value []byte) {
 	v := make([]byte, len(value)) // never nil: an empty value is not NULL
 	copy(v, value)
-	t.own[string(key)] = entry{value: v}
+	t.own[string(key)] = kv.Entry{Value: v}
 }
 
-func (t *txn) Delete(key []byte) { t.own[string(key)] = entry{deleted: true} }
+func (t *txn) Delete(key []byte) { t.own[string(key)] = kv.Entry{Deleted: true} }
 
 // Lazy is a no-op: PostgreSQL commits durably (a distributed engine has no cheaper way).
 func (t *txn) Lazy() {}
@@ -294,79 +284,56 @@ func (t *txn) Scan(prefix, start []byte, limit int, fn func(key, value []byte) e
 	if start != nil && bytes.Compare(start, lo) > 0 {
 		lo = start
 	}
-	hi := kv.PrefixEnd(prefix)
-	// Keys written in the range by this transaction or the group, to merge in order;
-	// the transaction's own writes win.
-	merged := map[string]entry{}
-	for _, o := range []map[string]entry{t.group, t.own} {
-		for k, e := range o {
-			if bytes.HasPrefix([]byte(k), prefix) && k >= string(lo) {
-				merged[k] = e
-			}
-		}
-	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	n := 0
+	m := kv.NewMerge(prefix, start, t.own, t.group)
 	// Read in pages so that a limit or an early stop costs little.
 	page := 256
-	if limit > 0 && limit+len(keys) < page {
-		page = limit + len(keys)
+	if limit > 0 && limit+m.Len() < page {
+		page = limit + m.Len()
 	}
-	from, inclusive := lo, true
-	i := 0
-	emit := func(k, v []byte) (bool, error) {
-		if err := fn(k, v); err != nil {
-			return false, err
-		}
-		n++
-		return limit == 0 || n < limit, nil
+	it := &rowIterator{t: t, from: lo, inclusive: true, hi: kv.PrefixEnd(prefix), page: page}
+	if err := m.Scan(it, limit, fn); err != nil {
+		return err
 	}
-	for {
-		rows, err := t.rows(from, inclusive, hi, page)
-		if err != nil {
-			t.fail(err)
-			return fmt.Errorf("postgres: %w", err)
-		}
-		for _, r := range rows {
-			for i < len(keys) && keys[i] < string(r.k) {
-				if e := merged[keys[i]]; !e.deleted {
-					if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
-						return err
-					}
-				}
-				i++
-			}
-			v := r.v
-			if i < len(keys) && keys[i] == string(r.k) {
-				e := merged[keys[i]]
-				i++
-				if e.deleted {
-					continue
-				}
-				v = e.value
-			}
-			if cont, err := emit(r.k, v); err != nil || !cont {
-				return err
-			}
-		}
-		if len(rows) < page {
-			break
-		}
-		from, inclusive = rows[len(rows)-1].k, false
-	}
-	for ; i < len(keys); i++ {
-		if e := merged[keys[i]]; !e.deleted {
-			if cont, err := emit([]byte(keys[i]), e.value); err != nil || !cont {
-				return err
-			}
-		}
+	if it.err != nil {
+		t.fail(it.err)
+		return fmt.Errorf("postgres: %w", it.err)
 	}
 	return nil
 }
+
+// rowIterator reads the stored keys from from (inclusive or not) to hi (nil: the
+// end), page keys at a time.
+type rowIterator struct {
+	t         *txn
+	from      []byte
+	inclusive bool
+	hi        []byte
+	page      int
+	rows      []row
+	i         int  // the current row, once Next has been called
+	last      bool // rows is the last page
+	err       error
+}
+
+func (r *rowIterator) Next() bool {
+	if r.i+1 < len(r.rows) {
+		r.i++
+		return true
+	}
+	if r.last || r.err != nil {
+		return false
+	}
+	if n := len(r.rows); n > 0 {
+		r.from, r.inclusive = r.rows[n-1].k, false
+	}
+	r.rows, r.err = r.t.rows(r.from, r.inclusive, r.hi, r.page)
+	r.i, r.last = 0, len(r.rows) < r.page
+	return r.err == nil && len(r.rows) > 0
+}
+
+func (r *rowIterator) Key() []byte   { return r.rows[r.i].k }
+func (r *rowIterator) Value() []byte { return r.rows[r.i].v }
+func (r *rowIterator) Error() error  { return r.err }
 
 type row struct{ k, v []byte }
 
@@ -402,7 +369,7 @@ func (t *txn) rows(from []byte, inclusive bool, hi []byte, limit int) ([]row, er
 }
 
 // flush writes a group's writes in one round trip.
-func flush(ctx context.Context, tx pgx.Tx, writes map[string]entry) error {
+func flush(ctx context.Context, tx pgx.Tx, writes kv.Overlay) error {
 	if len(writes) == 0 {
 		return nil
 	}
@@ -417,10 +384,10 @@ func flush(ctx context.Context, tx pgx.Tx, writes map[string]entry) error {
 	b := &pgx.Batch{}
 	for _, k := range keys {
 		e := writes[k]
-		if e.deleted {
+		if e.Deleted {
 			b.Queue(`DELETE FROM kv WHERE k = $1`, []byte(k))
 		} else {
-			b.Queue(`INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, []byte(k), e.value)
+			b.Queue(`INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, []byte(k), e.Value)
 		}
 	}
 	return tx.SendBatch(ctx, b).Close()
