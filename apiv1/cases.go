@@ -103,6 +103,9 @@ type CaseDetails struct {
 	CanReply       bool            `json:"canReply"`
 	// Applicant names the sender, for officials only.
 	Applicant string `json:"applicant,omitempty"`
+	// Own: the case is the asking official's own, for the back office only. They may
+	// read it, but another official handles it (403 disqualified).
+	Own bool `json:"own,omitempty"`
 }
 
 // TextInput is a message, a reply or a decision.

@@ -1201,6 +1201,28 @@ func TestSecurityRegressions(t *testing.T) {
 			t.Errorf("the queue%s as %s: %q, want %q", c.query, c.who.name, got, c.want)
 		}
 	}
+	// An official never handles their own case: the admin official's, sent as a
+	// resident, is official X's to handle.
+	sent := s.call(t, s.boss, "POST", apiv1.Prefix+"/services/"+secService+"/submissions", secProbe, nil)
+	var own apiv1.Sent
+	if sent.status != http.StatusCreated || json.Unmarshal(sent.body, &own) != nil {
+		t.Fatalf("the admin official's own case: %d %s", sent.status, sent.snippet())
+	}
+	for _, c := range []struct{ path, body string }{
+		{"/status", `{"status": "PROCESSING"}`},
+		{"/messages", secQuestion},
+		{"/decision", `{"text": "Hyväksytty"}`},
+	} {
+		path := bo + "/cases/" + own.CaseNumber + c.path
+		res := s.call(t, s.boss, "POST", path, c.body, nil)
+		var p apiv1.Problem
+		if res.status != http.StatusForbidden || json.Unmarshal(res.body, &p) != nil || p.Error.Code != "disqualified" {
+			t.Errorf("POST %s as its owner, the admin official: %d, want 403 disqualified: %s", secShort(path), res.status, res.snippet())
+		}
+		if res := s.call(t, s.x, "POST", path, c.body, nil); res.status != http.StatusOK {
+			t.Errorf("POST %s as official X: %d: %s", secShort(path), res.status, res.snippet())
+		}
+	}
 	// A's state came through all of it.
 	now := s.fingerprint(t)
 	if d := append(secDiff(s.baseline.a, now.a), secDiff(s.baseline.bo, now.bo)...); len(d) > 0 {

@@ -185,6 +185,10 @@ func (a *API) refused(w http.ResponseWriter, r *http.Request, err error) bool {
 		router.Problem(w, r, http.StatusForbidden, "notOfficial", nil)
 	case errors.Is(err, cases.ErrNotAdmin):
 		router.Problem(w, r, http.StatusForbidden, "notAdmin", nil)
+	case errors.Is(err, cases.ErrDisqualified):
+		// Nothing changed, so the audit has nothing; the log keeps the attempt.
+		a.log.Info("official refused on their own case", "id", router.RequestID(r), "case", r.PathValue("number"))
+		router.Problem(w, r, http.StatusForbidden, "disqualified", nil)
 	case errors.Is(err, cases.ErrTransition):
 		router.Problem(w, r, http.StatusConflict, "invalidTransition", nil)
 	case errors.Is(err, cases.ErrNoThread):
@@ -292,7 +296,9 @@ func (a *API) officialChange(w http.ResponseWriter, r *http.Request, call func(c
 	if a.refused(w, r, err) {
 		return
 	}
-	router.JSON(w, http.StatusOK, a.details(k, router.Lang(r), cases.ActorOfficial))
+	d := a.details(k, router.Lang(r), cases.ActorOfficial)
+	d.Own = o.Disqualified(k)
+	router.JSON(w, http.StatusOK, d)
 }
 
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {

@@ -3,12 +3,21 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/server/cases"
+	"github.com/lomake/lomake/server/router"
+	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 )
 
@@ -158,6 +167,123 @@ func TestCaseLifecycle(t *testing.T) {
 	if strings.Join(actions, ",") != "decision,message,open,status" {
 		t.Errorf("audit: %v", actions)
 	}
+}
+
+// An official who sent a case as a resident (the test identity 010469-999W is both)
+// may open it in the back office, which says it is their own, but never handle it
+// (Hallintolaki 28 §); another official of the service does. A refusal changes nothing,
+// is not audited, and is logged once with the request id, not the identity code.
+func TestOfficialNeverHandlesOwnCase(t *testing.T) {
+	var log syncBuffer
+	srv := newLoggedServer(t, &log)
+	joni := srv.official(t, "010469-999W", "Joni", true, "*")
+	tiina := srv.official(t, "261298-998X", "Tiina", false, "dog-registration")
+	sent := do(t, "POST", srv.URL+"/api/v1/services/dog-registration/submissions", "application/json", validDog, joni...)
+	number := field(sent, "caseNumber")
+	if sent.status != 201 {
+		t.Fatalf("send: %d %v", sent.status, sent.body)
+	}
+	base := srv.URL + "/api/v1/backoffice/cases/" + number
+	if a := do(t, "GET", base, "", "", joni...); a.status != 200 || a.body["own"] != true {
+		t.Errorf("the official opens their own case: %d own=%v", a.status, a.body["own"])
+	}
+	if a := do(t, "GET", base, "", "", tiina...); a.status != 200 || a.body["own"] != nil {
+		t.Errorf("another official opens it: %d own=%v", a.status, a.body["own"])
+	}
+
+	for _, c := range []struct {
+		name, path, body, lang, message string
+		status                          string // after the other official's act
+	}{
+		{"status", "/status", `{"status":"PROCESSING","note":"Käsittelyssä"}`, "fi",
+			"Et voi käsitellä omaa asiaasi. Sen käsittelee palvelun toinen virkailija.", "PROCESSING"},
+		{"message", "/messages", `{"text":"Onko koira rokotettu?"}`, "sv",
+			"Du kan inte behandla ditt eget ärende. En annan handläggare vid tjänsten behandlar det.", "PROCESSING"},
+		{"decision", "/decision", `{"text":"Koira on rekisteröity."}`, "en",
+			"You cannot handle your own case. Another official of the service handles it.", "DECIDED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before, err := srv.store.Case(number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := do(t, "POST", base+c.path+"?lang="+c.lang, "application/json", c.body, joni...)
+			if a.status != 403 || code(a) != "disqualified" || errorMessage(a) != c.message {
+				t.Errorf("own case: %d %v", a.status, a.body)
+			}
+			after, err := srv.store.Case(number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Status != before.Status || len(after.Events) != len(before.Events) ||
+				len(after.Messages) != len(before.Messages) || after.Decision != before.Decision {
+				t.Errorf("a refused act changed the case: %+v, was %+v", after, before)
+			}
+			if id := a.header.Get(apiv1.RequestIDHeader); id == "" || !strings.Contains(log.String(), "id="+id) {
+				t.Errorf("the refusal %q is not in the log:\n%s", id, log.String())
+			}
+			if a := do(t, "POST", base+c.path, "application/json", c.body, tiina...); a.status != 200 || a.body["status"] != c.status {
+				t.Errorf("another official: %d %v", a.status, a.body)
+			}
+		})
+	}
+
+	audit := do(t, "GET", srv.URL+"/api/v1/backoffice/audit", "", "", joni...)
+	var joniActs []string
+	for _, e := range audit.body["entries"].([]any) {
+		if m := e.(map[string]any); strings.HasPrefix(m["actor"].(string), "Joni") {
+			joniActs = append(joniActs, m["action"].(string))
+		}
+	}
+	if strings.Join(joniActs, ",") != "open" {
+		t.Errorf("the official's audit entries on their own case: %v", joniActs)
+	}
+	if n := strings.Count(log.String(), "official refused on their own case"); n != 3 {
+		t.Errorf("%d refusals logged, want 3:\n%s", n, log.String())
+	}
+	if strings.Contains(log.String(), "010469-999W") {
+		t.Errorf("the log has the identity code:\n%s", log.String())
+	}
+}
+
+// newLoggedServer is newServer with its log written to w.
+func newLoggedServer(t *testing.T, w io.Writer) *server {
+	t.Helper()
+	services, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
+	sm := session.New(st, clock)
+	log := slog.New(slog.NewTextHandler(w, nil))
+	rt := router.New(router.Config{Sessions: sm, Store: st, AdminToken: "admin-secret", Log: log})
+	New(services, st, cases.New(st, clock, log), DefaultLimits, nil, log, clock).Register(rt)
+	srv := httptest.NewServer(rt)
+	t.Cleanup(srv.Close)
+	return &server{srv, st, sm}
+}
+
+// syncBuffer is a log the server writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestResidentCancels(t *testing.T) {

@@ -26,6 +26,9 @@ var (
 	ErrNotOfficial = errors.New("cases: not an official")
 	// ErrNotAdmin is an admin-only call by an official who is not an admin.
 	ErrNotAdmin = errors.New("cases: not an admin")
+	// ErrDisqualified is an official acting on their own case: a party to a matter may
+	// not handle it (Hallintolaki 27–28 §), so another official of the service must.
+	ErrDisqualified = errors.New("cases: an official may not handle their own case")
 )
 
 // MaxText bounds a message, note or decision, in characters.
@@ -72,6 +75,12 @@ func (o Official) Handles(serviceID string) bool {
 
 // Admin reports whether the official is an admin.
 func (o Official) Admin() bool { return slices.Contains(o.Roles, "admin") }
+
+// Disqualified reports whether the official is a party to case k, its owner, and so
+// may read it but not handle it.
+func (o Official) Disqualified(k store.Case) bool {
+	return o.User.ID != "" && k.Owner == o.User.ID
+}
 
 func (o Official) name() string { return o.User.GivenName + " " + o.User.FamilyName }
 
@@ -253,7 +262,9 @@ func (c *Cases) Queue(ctx context.Context, o Official, services []string, servic
 }
 
 // OfficialOpen is an official opening a case of a service they handle: the
-// resident's messages are read. Any other case is ErrNotFound.
+// resident's messages are read. An official may open their own case (it is their own
+// data) but does not read it for the city: its messages stay unread for whoever
+// handles it. Any other case is ErrNotFound.
 func (c *Cases) OfficialOpen(ctx context.Context, o Official, number string) (store.Case, error) {
 	now := c.now()
 	return c.update(ctx, number, func(k *store.Case) (*store.AuditEntry, error) {
@@ -261,7 +272,7 @@ func (c *Cases) OfficialOpen(ctx context.Context, o Official, number string) (st
 			return nil, ErrNotFound
 		}
 		for i := range k.Messages {
-			if from(k.Messages[i].ActorKind) == ActorResident && k.Messages[i].ReadAt.IsZero() {
+			if from(k.Messages[i].ActorKind) == ActorResident && k.Messages[i].ReadAt.IsZero() && !o.Disqualified(*k) {
 				k.Messages[i].ReadAt = now
 			}
 		}
@@ -297,6 +308,9 @@ func (c *Cases) SetStatus(ctx context.Context, o Official, number, status, note 
 		if !o.Handles(k.ServiceID) {
 			return nil, ErrNotFound
 		}
+		if o.Disqualified(*k) {
+			return nil, ErrDisqualified
+		}
 		if !slices.Contains(froms, k.Status) {
 			return nil, ErrTransition
 		}
@@ -317,6 +331,9 @@ func (c *Cases) Decide(ctx context.Context, o Official, number, text string) (st
 		if !o.Handles(k.ServiceID) {
 			return nil, ErrNotFound
 		}
+		if o.Disqualified(*k) {
+			return nil, ErrDisqualified
+		}
 		if final(k.Status) {
 			return nil, ErrTransition
 		}
@@ -336,6 +353,9 @@ func (c *Cases) Message(ctx context.Context, o Official, number, text string) (s
 	return c.update(ctx, number, func(k *store.Case) (*store.AuditEntry, error) {
 		if !o.Handles(k.ServiceID) {
 			return nil, ErrNotFound
+		}
+		if o.Disqualified(*k) {
+			return nil, ErrDisqualified
 		}
 		if k.Status == Cancelled {
 			return nil, ErrTransition // the resident withdrew it: nothing to discuss
@@ -368,7 +388,7 @@ func (c *Cases) update(ctx context.Context, number string, change func(*store.Ca
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return store.Case{}, ErrNotFound
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrTransition), errors.Is(err, ErrNoThread):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrTransition), errors.Is(err, ErrNoThread), errors.Is(err, ErrDisqualified):
 		return store.Case{}, err
 	case err != nil:
 		return store.Case{}, fmt.Errorf("cases: %s: %w", number, err)
