@@ -121,6 +121,16 @@ func whenOfficial(ctx app.Context, r route, back string, then func(ctx app.Conte
 	})
 }
 
+// notOfficialState is what a back-office page shows someone whom the server did not
+// call an official: that it failed, if the server could not say (offline, or its own
+// error), else that they may not.
+func notOfficialState(status int) string {
+	if status == 0 || status >= 500 {
+		return stateFailed
+	}
+	return stateDenied
+}
+
 // anyValue is the value of a select's "all" or "choose" option: go-app writes no
 // value="" (and an option without one has its text for a value).
 const anyValue = "-"
@@ -167,14 +177,11 @@ func (p *BackofficePage) OnNav(ctx app.Context) {
 	p.state, p.cases, p.next, p.moreAt = stateLoading, nil, "", 0
 	whenOfficial(ctx, p.route, BackofficePath(p.route.lang), func(ctx app.Context, me *apiv1.Me, status int) {
 		p.me = me
-		switch {
-		case me != nil:
-			p.fetch(ctx, "")
-		case status == 0 || status >= 500:
-			p.state = stateFailed
-		default:
-			p.state = stateDenied
+		if me == nil {
+			p.state = notOfficialState(status)
+			return
 		}
+		p.fetch(ctx, "")
 	})
 }
 
@@ -441,106 +448,24 @@ func (r *queueRow) Render() app.UI {
 // information, write the decision, write to the applicant.
 type BackofficeCasePage struct {
 	app.Compo
-	route   route
-	state   string
-	details *apiv1.CaseDetails
-	result  actionResult
-	ctx     app.Context
+	caseView
 }
 
-func (p *BackofficeCasePage) OnPreRender(ctx app.Context) { p.load(ctx) }
+func (p *BackofficeCasePage) OnPreRender(ctx app.Context) { p.load(ctx, true) }
 
 func (p *BackofficeCasePage) OnNav(ctx app.Context) {
-	p.ctx = ctx
-	number := p.route.caseNumber
-	p.load(ctx)
-	if number != p.route.caseNumber {
-		p.details, p.result = nil, actionResult{}
-	}
+	p.open(ctx, true)
 	if !app.IsClient { // the server prerenders for everyone alike
 		return
 	}
 	p.state = stateLoading
 	whenOfficial(ctx, p.route, BackofficeCasePath(p.route.lang, p.route.caseNumber), func(ctx app.Context, me *apiv1.Me, status int) {
-		switch {
-		case me != nil:
-			p.fetch(ctx, true)
-		case status == 0 || status >= 500:
-			p.state = stateFailed
-		default:
-			p.state = stateDenied
+		if me == nil {
+			p.state = notOfficialState(status)
+			return
 		}
+		p.fetch(ctx, true)
 	})
-}
-
-func (p *BackofficeCasePage) load(ctx app.Context) {
-	p.route = parseRoute(ctx.Page().URL())
-	p.setTitle(ctx)
-}
-
-func (p *BackofficeCasePage) setTitle(ctx app.Context) {
-	lang := p.route.lang
-	if d := p.details; d != nil && p.state == stateReady {
-		setPage(ctx, lang, d.Number+" – "+t(lang, "backoffice.title"))
-		return
-	}
-	setPage(ctx, lang, t(lang, "backoffice.case"))
-}
-
-// fetch reads the case; opened: the page is new, and focus goes to its heading.
-func (p *BackofficeCasePage) fetch(ctx app.Context, opened bool) {
-	lang, number := p.route.lang, p.route.caseNumber
-	ctx.Async(func() {
-		d, status := fetchCase(lang, true, number)
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.route.caseNumber != number {
-				return
-			}
-			switch {
-			case d != nil:
-				p.details, p.state = d, stateReady
-				if opened {
-					ctx.Defer(func(app.Context) { focus("case-title") })
-				}
-			case status == http.StatusNotFound:
-				p.state = stateNotFound
-			case status == http.StatusForbidden:
-				p.state = stateDenied
-			case status == http.StatusUnauthorized:
-				ctx.Navigate(LoginPath(lang, BackofficeCasePath(lang, number)))
-				return
-			default:
-				p.state = stateFailed
-			}
-			p.setTitle(ctx)
-		})
-	})
-}
-
-// done shows what an action came to, moves focus to it and reads the case again (a
-// failed action may have been half done, or done by someone else meanwhile).
-func (p *BackofficeCasePage) done(text string, ok bool) {
-	p.ctx.Dispatch(func(ctx app.Context) {
-		p.result = actionResult{text: text, ok: ok}
-		ctx.Defer(func(app.Context) { focus("action-result") })
-		p.fetch(ctx, false)
-	})
-}
-
-// post sends one action, tells its form how it went, and the page when it went.
-func (p *BackofficeCasePage) post(ctx app.Context, action string, body any, success string, done func(string)) {
-	lang, number := p.route.lang, p.route.caseNumber
-	ctx.Async(func() {
-		problem := postAction(lang, caseAPI(true, number)+"/"+action, body)
-		done(problem)
-		if problem == "" {
-			p.done(success, true)
-		}
-	})
-}
-
-func (p *BackofficeCasePage) sendMessage(ctx app.Context, text string, done func(string)) {
-	p.post(ctx, "messages", apiv1.TextInput{Text: text}, t(p.route.lang, "message.sent"), done)
 }
 
 func (p *BackofficeCasePage) decide(ctx app.Context, text string, done func(string)) {
@@ -556,41 +481,23 @@ func (p *BackofficeCasePage) setStatus(ctx app.Context, status, note string, don
 // askInfo writes the request to the applicant (which starts the thread they can answer
 // in) and sets the case waiting for the information.
 func (p *BackofficeCasePage) askInfo(ctx app.Context, text string, done func(string)) {
-	lang, number := p.route.lang, p.route.caseNumber
+	lang, messages, status := p.route.lang, p.action("messages"), p.action("status")
 	ctx.Async(func() {
-		if problem := postAction(lang, caseAPI(true, number)+"/messages", apiv1.TextInput{Text: text}); problem != "" {
+		if problem := postAction(lang, messages, apiv1.TextInput{Text: text}); problem != "" {
 			done(problem)
 			return
 		}
 		done("") // the message went, whatever becomes of the status
-		if problem := postAction(lang, caseAPI(true, number)+"/status", apiv1.StatusInput{Status: apiv1.StatusWaitingForInfo, Note: text}); problem != "" {
-			p.done(problem, false)
-			return
-		}
-		p.done(t(lang, "backoffice.infoAsked"), true)
+		problem := postAction(lang, status, apiv1.StatusInput{Status: apiv1.StatusWaitingForInfo, Note: text})
+		p.done(problem, t(lang, "backoffice.infoAsked"))
 	})
 }
 
 func (p *BackofficeCasePage) Render() app.UI {
-	lang := p.route.lang
-	head := []app.UI{backLink(BackofficePath(lang), t(lang, "backoffice.queue"))}
-	d := p.details
-	if p.state != stateReady || d == nil {
-		var body app.UI
-		switch p.state {
-		case stateSignedOut:
-			body = signInPanel(lang, "backoffice-signin", t(lang, "backoffice.signIn"), BackofficeCasePath(lang, p.route.caseNumber))
-		case stateLoading:
-			body = loadingLine(lang, "case-loading")
-		case stateDenied:
-			body = app.P().ID("backoffice-denied").Class("panel panel-info").Text(t(lang, "backoffice.denied"))
-		case stateNotFound:
-			body = app.P().ID("case-missing").Class("panel panel-info").Text(t(lang, "backoffice.notFound"))
-		default:
-			body = app.P().ID("case-error").Class("alert").Role("alert").Text(t(lang, "case.error"))
-		}
-		return shell(lang, p.route.url, append(head, app.H1().ID("case-title").TabIndex(-1).Text(t(lang, "backoffice.case")), body)...)
+	if !p.shows() {
+		return p.pending()
 	}
+	lang, d := p.route.lang, p.details
 	message := &textAction{Lang: lang, ID: "message-text", ButtonID: "send-message", Label: t(lang, "backoffice.message"),
 		Button: t(lang, "message.send"), Empty: t(lang, "message.empty"), Send: p.sendMessage}
 	if len(d.Messages) == 0 {
@@ -600,21 +507,17 @@ func (p *BackofficeCasePage) Render() app.UI {
 	if len(d.Data) == 0 {
 		sent = app.P().ID("case-answers").Text(t(lang, "backoffice.noData"))
 	}
-	return shell(lang, p.route.url, append(head,
+	heading := []app.UI{
 		app.H1().ID("case-title").TabIndex(-1).Text(d.Number),
 		app.P().Class("lead").Text(d.ServiceName),
-		resultPanel(p.result),
-		caseFacts(lang, d, true),
-		p.actions(),
-		caseDecision(lang, d),
-		caseMessages(lang, d.Messages, true, message),
-		caseHistory(lang, d.Events, true),
-		caseAttachments(lang, d.Number, d.Attachments, true),
-		app.Section().Class("case-section").Aria("labelledby", "answers-title").Body(
-			app.H2().ID("answers-title").Text(t(lang, "case.answers")),
-			sent,
-		),
-	)...)
+	}
+	if d.Own {
+		// An official never handles their own case (the server refuses it too): the
+		// page says so instead of offering what would be refused.
+		own := app.Div().ID("own-case").Class("panel panel-info").Body(app.P().Text(t(lang, "backoffice.ownCase")))
+		return p.page(heading, own, nil, sent)
+	}
+	return p.page(heading, p.actions(), message, sent)
 }
 
 // actions are what an official can do to a case that is not closed.

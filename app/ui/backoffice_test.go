@@ -75,7 +75,7 @@ func TestBackOfficeSaysWhoMayNot(t *testing.T) {
 }
 
 func TestBackOfficeCaseOffersTheActions(t *testing.T) {
-	p := &BackofficeCasePage{route: mustRoute(t, "/fi/backoffice/HEL-KOI-2026-000001"), state: stateReady, details: detailsFixture()}
+	p := &BackofficeCasePage{caseView: caseView{backoffice: true, route: mustRoute(t, "/fi/backoffice/HEL-KOI-2026-000001"), state: stateReady, details: detailsFixture()}}
 	page := app.HTMLString(p)
 	for _, want := range []string{`id="case-applicant"`, "Tessa Testilä", `id="status-select"`, `id="status-note"`, `id="save-status"`,
 		`id="info-text"`, `id="ask-info"`, `id="decision-text"`, `id="save-decision"`, `id="message-text"`, `id="send-message"`,
@@ -100,6 +100,22 @@ func TestBackOfficeCaseOffersTheActions(t *testing.T) {
 	d.Messages = nil
 	if page := app.HTMLString(p); !strings.Contains(page, locales.T("fi", "backoffice.startThread", nil)) {
 		t.Error("no way to start a thread")
+	}
+}
+
+// An official's own case is shown, but offers nothing the server would refuse.
+func TestBackOfficeOwnCaseOffersNoActions(t *testing.T) {
+	d := detailsFixture()
+	d.Own = true
+	p := &BackofficeCasePage{caseView: caseView{backoffice: true, route: mustRoute(t, "/fi/backoffice/HEL-KOI-2026-000001"), state: stateReady, details: d}}
+	page := app.HTMLString(p)
+	if !strings.Contains(page, `id="own-case"`) || !strings.Contains(page, locales.T("fi", "backoffice.ownCase", nil)) || !strings.Contains(page, "Musti") {
+		t.Errorf("own case:\n%s", page)
+	}
+	for _, action := range []string{`id="status-select"`, `id="save-decision"`, `id="ask-info"`, `id="send-message"`} {
+		if strings.Contains(page, action) {
+			t.Errorf("the official's own case offers %s", action)
+		}
 	}
 }
 

@@ -15,9 +15,10 @@ import (
 	"github.com/lomake/lomake/schemas"
 )
 
-// What the folder and the back office share: a case's facts, history, attachments,
-// messages and sent answers, read-only, and the small forms that act on a case. Nothing
-// here renders text from a user or a schema as HTML: go-app writes it as text.
+// What the folder and the back office share: the case page's reading, acting and
+// frame (caseView), a case's facts, history, attachments, messages and sent answers,
+// read-only, and the small forms that act on a case. Nothing here renders text from a
+// user or a schema as HTML: go-app writes it as text.
 
 // caseAPI is a case's address in the API for its reader: the resident's own, or the
 // back office's.
@@ -26,6 +27,190 @@ func caseAPI(backoffice bool, number string) string {
 		return apiv1.Prefix + "/backoffice/cases/" + number
 	}
 	return apiv1.Prefix + "/cases/" + number
+}
+
+// casePage is a case's page for its reader.
+func casePage(backoffice bool, lang, number string) string {
+	if backoffice {
+		return BackofficeCasePath(lang, number)
+	}
+	return CasePath(lang, number)
+}
+
+// caseView is what the resident's case page and the official's have in common: the
+// case in the address and what is known of it, how it is read and acted on, and the
+// page around what only one of them offers.
+type caseView struct {
+	backoffice bool // the official's page
+	route      route
+	state      string
+	details    *apiv1.CaseDetails
+	result     actionResult
+	ctx        app.Context // the page's: an action's outcome comes after its event is over
+}
+
+// pick returns resident on the resident's page, official on the official's.
+func (v *caseView) pick(resident, official string) string {
+	if v.backoffice {
+		return official
+	}
+	return resident
+}
+
+// load reads the address and names the page.
+func (v *caseView) load(ctx app.Context, backoffice bool) {
+	v.backoffice = backoffice
+	v.route = parseRoute(ctx.Page().URL())
+	v.setTitle(ctx)
+}
+
+// open is load on navigation. It forgets what was known of another case, and reports
+// whether the address has another case.
+func (v *caseView) open(ctx app.Context, backoffice bool) (another bool) {
+	v.ctx = ctx
+	number := v.route.caseNumber
+	v.load(ctx, backoffice)
+	if number == v.route.caseNumber {
+		return false
+	}
+	v.details, v.result = nil, actionResult{}
+	return true
+}
+
+// setTitle names the page after its case once the case shows.
+func (v *caseView) setTitle(ctx app.Context) {
+	lang, d := v.route.lang, v.details
+	if d == nil || v.state != stateReady {
+		setPage(ctx, lang, v.heading())
+		return
+	}
+	setPage(ctx, lang, d.Number+" – "+v.pick(d.ServiceName, t(lang, "backoffice.title")))
+}
+
+// fetch reads the case and shows it. opened: the page is new, so focus goes to its
+// heading, and on the resident's page the case's events are marked seen.
+func (v *caseView) fetch(ctx app.Context, opened bool) {
+	lang, number, backoffice := v.route.lang, v.route.caseNumber, v.backoffice
+	ctx.Async(func() {
+		d, status := fetchCase(lang, backoffice, number)
+		if d != nil && opened && !backoffice {
+			markSeen(ctx, lang, number)
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if v.route.caseNumber != number {
+				return
+			}
+			switch {
+			case d != nil:
+				v.details, v.state = d, stateReady
+				if opened { // a new page: screen readers start from its heading
+					ctx.Defer(func(app.Context) { focus("case-title") })
+				}
+			case status == http.StatusForbidden && backoffice:
+				v.state = stateDenied
+			case status == http.StatusNotFound || status == http.StatusForbidden:
+				v.state = stateNotFound
+			case status == http.StatusUnauthorized:
+				ctx.Navigate(LoginPath(lang, casePage(backoffice, lang, number)))
+				return
+			default:
+				v.state = stateFailed
+			}
+			v.setTitle(ctx)
+		})
+	})
+}
+
+// action is the API's address of an action on the case.
+func (v *caseView) action(name string) string {
+	return caseAPI(v.backoffice, v.route.caseNumber) + "/" + name
+}
+
+// post sends one action, tells its form how it went, and the page when it went.
+func (v *caseView) post(ctx app.Context, action string, body any, success string, done func(string)) {
+	lang, path := v.route.lang, v.action(action)
+	ctx.Async(func() {
+		problem := postAction(lang, path, body)
+		done(problem)
+		if problem == "" { // else the form says what went wrong
+			v.done("", success)
+		}
+	})
+}
+
+// sendMessage writes to the other side: the resident's reply, the official's message.
+func (v *caseView) sendMessage(ctx app.Context, text string, done func(string)) {
+	v.post(ctx, "messages", apiv1.TextInput{Text: text}, t(v.route.lang, "message.sent"), done)
+}
+
+// done shows what an action came to (its problem, else success), moves focus to it and
+// reads the case again (a failed action may have been half done, or done by someone
+// else meanwhile).
+func (v *caseView) done(problem, success string) {
+	v.ctx.Dispatch(func(ctx app.Context) {
+		v.result = actionResult{text: success, ok: true}
+		if problem != "" {
+			v.result = actionResult{text: problem}
+		}
+		ctx.Defer(func(app.Context) { focus("action-result") })
+		v.fetch(ctx, false)
+	})
+}
+
+// heading is the page's heading until the case shows.
+func (v *caseView) heading() string {
+	return t(v.route.lang, v.pick("case.title", "backoffice.case"))
+}
+
+// shows reports whether the case shows; else the page is pending.
+func (v *caseView) shows() bool { return v.state == stateReady && v.details != nil }
+
+// back links to the list the case is in.
+func (v *caseView) back() app.UI {
+	lang := v.route.lang
+	return backLink(v.pick(FolderPath(lang), BackofficePath(lang)), t(lang, v.pick("folder.title", "backoffice.queue")))
+}
+
+// pending is the page while the case does not show: to someone not known to be signed
+// in (as the server prerenders it for everyone), loading, refused, missing or failed.
+func (v *caseView) pending() app.UI {
+	lang := v.route.lang
+	var body app.UI
+	switch v.state {
+	case stateSignedOut:
+		body = signInPanel(lang, v.pick("case-signin", "backoffice-signin"), t(lang, v.pick("case.signIn", "backoffice.signIn")),
+			casePage(v.backoffice, lang, v.route.caseNumber))
+	case stateLoading:
+		body = loadingLine(lang, "case-loading")
+	case stateDenied:
+		body = app.P().ID("backoffice-denied").Class("panel panel-info").Text(t(lang, "backoffice.denied"))
+	case stateNotFound:
+		body = app.P().ID("case-missing").Class("panel panel-info").Text(t(lang, v.pick("case.notFound", "backoffice.notFound")))
+	default:
+		body = app.P().ID("case-error").Class("alert").Role("alert").Text(t(lang, "case.error"))
+	}
+	return shell(lang, v.route.url, v.back(), app.H1().ID("case-title").TabIndex(-1).Text(v.heading()), body)
+}
+
+// page is the case's page around what its reader alone has: the heading, what the
+// actions can do to the case, the form that writes a message, and the answers sent.
+func (v *caseView) page(heading []app.UI, actions, write, sent app.UI) app.UI {
+	lang, d := v.route.lang, v.details
+	body := append([]app.UI{v.back()}, heading...)
+	body = append(body,
+		resultPanel(v.result),
+		caseFacts(lang, d, v.backoffice),
+		actions,
+		caseDecision(lang, d),
+		caseMessages(lang, d.Messages, v.backoffice, write),
+		caseHistory(lang, d.Events, v.backoffice),
+		caseAttachments(lang, d.Number, d.Attachments, v.backoffice),
+		app.Section().Class("case-section").Aria("labelledby", "answers-title").Body(
+			app.H2().ID("answers-title").Text(t(lang, "case.answers")),
+			sent,
+		),
+	)
+	return shell(lang, v.route.url, body...)
 }
 
 // problemText is the API's message of a refusal (in the asked language): a problem's,
@@ -64,9 +249,9 @@ func formatTime(lang string, at time.Time) string {
 		return ""
 	}
 	if lang == "en" {
-		return at.Local().Format("2/1/2006 15:04")
+		return inHelsinki(at).Format("2/1/2006 15:04")
 	}
-	return at.Local().Format("2.1.2006 15.04")
+	return inHelsinki(at).Format("2.1.2006 15.04")
 }
 
 func formatDate(lang string, at time.Time) string {
@@ -74,9 +259,9 @@ func formatDate(lang string, at time.Time) string {
 		return ""
 	}
 	if lang == "en" {
-		return at.Local().Format("2/1/2006")
+		return inHelsinki(at).Format("2/1/2006")
 	}
-	return at.Local().Format("2.1.2006")
+	return inHelsinki(at).Format("2.1.2006")
 }
 
 // timeEl is a moment in a <time> element, machine-readable too.

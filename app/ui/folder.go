@@ -420,23 +420,16 @@ func latestList(lang string, cases []apiv1.CaseSummary, busy bool) app.UI {
 // messages. Opening it marks its events seen.
 type CasePage struct {
 	app.Compo
-	route      route
-	state      string
-	details    *apiv1.CaseDetails
-	result     actionResult
+	caseView
 	confirming bool // asking whether to cancel the case
-	busy       bool
-	ctx        app.Context
+	busy       bool // cancelling it
 }
 
-func (p *CasePage) OnPreRender(ctx app.Context) { p.load(ctx) }
+func (p *CasePage) OnPreRender(ctx app.Context) { p.load(ctx, false) }
 
 func (p *CasePage) OnNav(ctx app.Context) {
-	p.ctx = ctx
-	number := p.route.caseNumber
-	p.load(ctx)
-	if number != p.route.caseNumber {
-		p.details, p.result, p.confirming = nil, actionResult{}, false
+	if p.open(ctx, false) {
+		p.confirming = false
 	}
 	if !app.IsClient { // the server prerenders for everyone alike
 		return
@@ -445,74 +438,16 @@ func (p *CasePage) OnNav(ctx app.Context) {
 	signedInOnly(ctx, p.route, CasePath(p.route.lang, p.route.caseNumber), func(ctx app.Context) { p.fetch(ctx, true) })
 }
 
-func (p *CasePage) load(ctx app.Context) {
-	p.route = parseRoute(ctx.Page().URL())
-	p.setTitle(ctx)
-}
-
-func (p *CasePage) setTitle(ctx app.Context) {
-	lang := p.route.lang
-	if d := p.details; d != nil && p.state == stateReady {
-		setPage(ctx, lang, d.Number+" – "+d.ServiceName)
+// markSeen tells the server that the resident has seen the case's events, and the menu
+// how many cases still have news. It runs off the UI goroutine.
+func markSeen(ctx app.Context, lang, number string) {
+	res, err := call(http.MethodPost, caseAPI(false, number)+"/seen", lang, struct{}{})
+	if err != nil || res.status >= 300 {
 		return
 	}
-	setPage(ctx, lang, t(lang, "case.title"))
-}
-
-// fetch reads the case; the first time, it also marks its events seen.
-func (p *CasePage) fetch(ctx app.Context, opened bool) {
-	lang, number := p.route.lang, p.route.caseNumber
-	ctx.Async(func() {
-		d, status := fetchCase(lang, false, number)
-		if d != nil && opened {
-			if res, err := call(http.MethodPost, caseAPI(false, number)+"/seen", lang, struct{}{}); err == nil && res.status < 300 {
-				if f, _ := fetchFolder(lang, "", ""); f != nil {
-					ctx.Dispatch(func(app.Context) { setFolderNews(f.NewCases) })
-				}
-			}
-		}
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.route.caseNumber != number {
-				return
-			}
-			switch {
-			case d != nil:
-				p.details, p.state = d, stateReady
-				if opened { // a new page: screen readers start from its heading
-					ctx.Defer(func(app.Context) { focus("case-title") })
-				}
-			case status == http.StatusNotFound || status == http.StatusForbidden:
-				p.state = stateNotFound
-			case status == http.StatusUnauthorized:
-				ctx.Navigate(LoginPath(lang, CasePath(lang, number)))
-				return
-			default:
-				p.state = stateFailed
-			}
-			p.setTitle(ctx)
-		})
-	})
-}
-
-// done shows what an action came to, moves focus to it and reads the case again.
-func (p *CasePage) done(text string, ok bool) {
-	p.ctx.Dispatch(func(ctx app.Context) {
-		p.result = actionResult{text: text, ok: ok}
-		p.busy = false
-		ctx.Defer(func(app.Context) { focus("action-result") })
-		p.fetch(ctx, false)
-	})
-}
-
-func (p *CasePage) reply(ctx app.Context, text string, done func(string)) {
-	lang, number := p.route.lang, p.route.caseNumber
-	ctx.Async(func() {
-		problem := postAction(lang, caseAPI(false, number)+"/messages", apiv1.TextInput{Text: text})
-		done(problem)
-		if problem == "" {
-			p.done(t(lang, "message.sent"), true)
-		}
-	})
+	if f, _ := fetchFolder(lang, "", ""); f != nil {
+		ctx.Dispatch(func(app.Context) { setFolderNews(f.NewCases) })
+	}
 }
 
 // askCancel and keep swap the button for the question and back; focus follows on the
@@ -532,36 +467,19 @@ func (p *CasePage) cancel(ctx app.Context, e app.Event) {
 		return
 	}
 	p.busy = true
-	lang, number := p.route.lang, p.route.caseNumber
+	lang, path := p.route.lang, p.action("cancel")
 	ctx.Async(func() {
-		problem := postAction(lang, caseAPI(false, number)+"/cancel", struct{}{})
-		p.ctx.Dispatch(func(app.Context) { p.confirming = problem != "" })
-		if problem != "" {
-			p.done(problem, false)
-			return
-		}
-		p.done(t(lang, "case.cancelled"), true)
+		problem := postAction(lang, path, struct{}{})
+		p.ctx.Dispatch(func(app.Context) { p.confirming, p.busy = problem != "", false })
+		p.done(problem, t(lang, "case.cancelled"))
 	})
 }
 
 func (p *CasePage) Render() app.UI {
-	lang := p.route.lang
-	head := []app.UI{backLink(FolderPath(lang), t(lang, "folder.title"))}
-	d := p.details
-	if p.state != stateReady || d == nil {
-		var body app.UI
-		switch p.state {
-		case stateSignedOut:
-			body = signInPanel(lang, "case-signin", t(lang, "case.signIn"), CasePath(lang, p.route.caseNumber))
-		case stateLoading:
-			body = loadingLine(lang, "case-loading")
-		case stateNotFound:
-			body = app.P().ID("case-missing").Class("panel panel-info").Text(t(lang, "case.notFound"))
-		default:
-			body = app.P().ID("case-error").Class("alert").Role("alert").Text(t(lang, "case.error"))
-		}
-		return shell(lang, p.route.url, append(head, app.H1().ID("case-title").TabIndex(-1).Text(t(lang, "case.title")), body)...)
+	if !p.shows() {
+		return p.pending()
 	}
+	lang, d := p.route.lang, p.details
 	var sent app.UI
 	if d.KeptInFolder && len(d.Data) > 0 {
 		sent = answers(lang, registry().Service(d.ServiceID), d.Data, d.Attachments)
@@ -571,24 +489,12 @@ func (p *CasePage) Render() app.UI {
 	var reply app.UI
 	if d.CanReply {
 		reply = &textAction{Lang: lang, ID: "reply-text", ButtonID: "send-reply", Label: t(lang, "message.reply"),
-			Button: t(lang, "message.send"), Empty: t(lang, "message.empty"), Send: p.reply}
+			Button: t(lang, "message.send"), Empty: t(lang, "message.empty"), Send: p.sendMessage}
 	} else {
 		reply = app.P().ID("reply-none").Class("hint").Text(t(lang, "message.noThread"))
 	}
-	return shell(lang, p.route.url, append(head,
-		app.H1().ID("case-title").TabIndex(-1).Text(d.ServiceName),
-		resultPanel(p.result),
-		caseFacts(lang, d, false),
-		p.cancelUI(),
-		caseDecision(lang, d),
-		caseMessages(lang, d.Messages, false, reply),
-		caseHistory(lang, d.Events, false),
-		caseAttachments(lang, d.Number, d.Attachments, false),
-		app.Section().Class("case-section").Aria("labelledby", "answers-title").Body(
-			app.H2().ID("answers-title").Text(t(lang, "case.answers")),
-			sent,
-		),
-	)...)
+	heading := []app.UI{app.H1().ID("case-title").TabIndex(-1).Text(d.ServiceName)}
+	return p.page(heading, p.cancelUI(), reply, sent)
 }
 
 // cancelUI offers to cancel the case, and asks once more before doing it.

@@ -117,7 +117,7 @@ func detailsFixture() *apiv1.CaseDetails {
 }
 
 func TestCasePageShowsTheCaseToItsResident(t *testing.T) {
-	p := &CasePage{route: mustRoute(t, "/fi/folder/HEL-KOI-2026-000001"), state: stateReady, details: detailsFixture()}
+	p := &CasePage{caseView: caseView{route: mustRoute(t, "/fi/folder/HEL-KOI-2026-000001"), state: stateReady, details: detailsFixture()}}
 	page := app.HTMLString(p)
 	for _, want := range []string{`id="case-title"`, `id="case-status"`, "Odottaa lisätietoja", `id="case-history"`, "Kuva puuttuu", "Olli Virkailija",
 		`id="messages"`, "Lähetä &lt;i&gt;kuva&lt;/i&gt;.", `id="reply-text"`, `id="send-reply"`, `id="case-attachments"`, "rokotustodistus.pdf",
@@ -152,9 +152,9 @@ func TestCasePageShowsTheCaseToItsResident(t *testing.T) {
 func TestSignedOutPagesShowNoCase(t *testing.T) {
 	for _, c := range []app.Composer{
 		&FolderPage{route: mustRoute(t, "/sv/folder")},
-		&CasePage{route: mustRoute(t, "/sv/folder/HEL-KOI-2026-000001"), details: detailsFixture()},
+		&CasePage{caseView: caseView{route: mustRoute(t, "/sv/folder/HEL-KOI-2026-000001"), details: detailsFixture()}},
 		&BackofficePage{route: mustRoute(t, "/sv/backoffice")},
-		&BackofficeCasePage{route: mustRoute(t, "/sv/backoffice/HEL-KOI-2026-000001"), details: detailsFixture()},
+		&BackofficeCasePage{caseView: caseView{backoffice: true, route: mustRoute(t, "/sv/backoffice/HEL-KOI-2026-000001"), details: detailsFixture()}},
 	} {
 		page := app.HTMLString(c)
 		if !strings.Contains(page, "signin") || !strings.Contains(page, "/sv/login?return=") {

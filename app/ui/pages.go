@@ -271,7 +271,7 @@ func (p *SentPage) Render() app.UI {
 			app.P().Class("lead").Text(t(lang, "queued.text")),
 			app.Dl().Class("facts").Body(
 				app.Dt().Text(t(lang, "confirm.service")), app.Dd().Text(p.service.Name.In(lang)),
-				app.Dt().Text(t(lang, "queued.saved")), app.Dd().Text(q.Queued.Local().Format("2.1.2006 15.04")),
+				app.Dt().Text(t(lang, "queued.saved")), app.Dd().Text(inHelsinki(q.Queued).Format("2.1.2006 15.04")),
 				app.Dt().Text(t(lang, "confirm.status")), app.Dd().ID("queued-status").Text(t(lang, "status.QUEUED")),
 			),
 		)
