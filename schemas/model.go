@@ -426,6 +426,18 @@ func FileTypeOf(name string) string {
 	return ""
 }
 
+// Extensions are the name extensions of the given file types, in their order, with a
+// dot: what a file control's accept attribute lists (".jpg,.jpeg,.png").
+func Extensions(types []string) []string {
+	var out []string
+	for _, t := range types {
+		for _, e := range fileExtensions[t] {
+			out = append(out, "."+e)
+		}
+	}
+	return out
+}
+
 // MaxFileSize is the largest file any field takes (20 MB), and the default x-ui.maxSize.
 const MaxFileSize = 20 << 20
 

@@ -201,10 +201,17 @@ func typeInto(sel, text string) chromedp.Action {
 	}
 }
 
-// setDate fills a date input, whose typing order depends on the browser's locale.
+// setDate fills a date's day, month and year (sel is the day's control) as a person
+// would, each part left with its change.
 func setDate(sel, value string) chromedp.Action {
-	return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q);
-		el.value = %q; el.dispatchEvent(new Event("change", {bubbles: true})); })()`, sel, value), nil)
+	parts := strings.SplitN(value, "-", 3)
+	return chromedp.Evaluate(fmt.Sprintf(`(() => {
+		for (const [sel, v] of [[%q, %q], [%q, %q], [%q, %q]]) {
+			const el = document.querySelector(sel);
+			el.value = v;
+			el.dispatchEvent(new Event("input", {bubbles: true}));
+			el.dispatchEvent(new Event("change", {bubbles: true}));
+		} })()`, sel, parts[2], sel+"-month", parts[1], sel+"-year", parts[0]), nil)
 }
 
 // waitFocus waits until the element with id has focus: go-app moves focus on its next

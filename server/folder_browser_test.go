@@ -1,20 +1,26 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// sendDog sends the dog registration with the resident's HTTP session and returns its
-// case number.
-func sendDog(t testing.TB, base string, client *http.Client) string {
+// putDraft saves a draft of a service on the server with the resident's HTTP session,
+// as another of their devices would.
+func putDraft(t testing.TB, base string, client *http.Client, service, doc string) {
 	t.Helper()
 	res, err := client.Get(base + "/api/v1/session")
 	if err != nil {
@@ -23,19 +29,50 @@ func sendDog(t testing.TB, base string, client *http.Client) string {
 	var s struct{ CSRF string }
 	json.NewDecoder(res.Body).Decode(&s)
 	res.Body.Close()
-	req, _ := http.NewRequest("POST", base+"/api/v1/services/dog-registration/submissions", strings.NewReader(benchDog))
+	body := `{"schemaVersion": 1, "data": ` + doc + `}`
+	req, _ := http.NewRequest("PUT", base+"/api/v1/drafts/"+service, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("If-None-Match", "*") // the first save
 	req.Header.Set("X-CSRF-Token", s.CSRF)
 	res, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	var sent struct{ CaseNumber, Status string }
-	if err := json.NewDecoder(res.Body).Decode(&sent); err != nil || res.StatusCode != http.StatusCreated || sent.CaseNumber == "" {
-		t.Fatalf("sending the dog registration: %d %+v %v", res.StatusCode, sent, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
+		t.Fatalf("saving a draft of %s: %d", service, res.StatusCode)
 	}
-	return sent.CaseNumber
+}
+
+// uploadSpeed limits how fast the browser sends, in bytes a second (-1: no limit).
+func uploadSpeed(bytesPerSecond float64) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := network.Enable().Do(ctx); err != nil {
+			return err
+		}
+		_, err := network.EmulateNetworkConditionsByRule(false, []*network.Conditions{{URLPattern: "",
+			DownloadThroughput: -1, UploadThroughput: bytesPerSecond}}).Do(ctx)
+		return err
+	})
+}
+
+// testFiles writes the files a resident chooses in the attachment steps: a program, a
+// program named .pdf, a PDF and a photo (PNG).
+func testFiles(t testing.TB) (program, fakePDF, pdf, photo string, photoBytes []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 200)...)
+	photoBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{7}, 40<<10)...)
+	return write("ohjelma.exe", exe), write("todistus.pdf", exe),
+		write("työsuhdeautotodistus.pdf", append([]byte("%PDF-1.4\n%"), bytes.Repeat([]byte("0123456789abcdef"), 48<<10)...)),
+		write("kuva todistuksesta.png", photoBytes), photoBytes
 }
 
 // waitText waits until the element's text contains want, and says what it holds if it
@@ -72,12 +109,74 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 	tessa := steps(t, me)
 
 	// 1. Tessa has identified and registered (over HTTP, the cookie given to her
-	// browser) and sends the dog registration; the folder shows it sent.
+	// browser). Her parking permit application for a leased car waits as a draft she
+	// began on another device; on her phone she attaches the leasing company's
+	// certificate and sends it.
 	cookie, client := resident(t, base, "010280-952L")
-	number := sendDog(t, base, client)
-	row, link := "#case-"+number, "#case-link-"+number
+	putDraft(t, base, client, "resident-parking-permit", parkingDoc)
+	program, fakePDF, pdf, photo, photoBytes := testFiles(t)
+	const field = "#f-vehicle-useRightCertificate"
 	tessa("phone width", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	tessa("the folder", withSession(base, cookie), open(base+"/fi/folder"),
+	tessa("the form", withSession(base, cookie), open(base+"/fi/services/resident-parking-permit/form"),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		poll(`document.querySelector("#f-applicant-firstName").value === "Tessa"`),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the vehicle
+		chromedp.WaitVisible(field, chromedp.ByQuery))
+	waitText(t, me, "the file field", field+"-types", "PDF, JPG, PNG")
+
+	// A program is refused before it goes anywhere; a program named .pdf, by the
+	// server. Each error is under the field, and what she typed stays.
+	tessa("a program", chromedp.SetUploadFiles(field, []string{program}, chromedp.ByQuery))
+	waitText(t, me, "a program", field+"-error", "Tiedosto ohjelma.exe ei käy")
+	tessa("a program named .pdf", chromedp.SetUploadFiles(field, []string{fakePDF}, chromedp.ByQuery))
+	waitText(t, me, "a program named .pdf", field+"-error", "Tiedosto todistus.pdf ei käy")
+	var plate string
+	tessa("typed answers stay", chromedp.Value("#f-vehicle-registrationNumber", &plate, chromedp.ByQuery))
+	if plate != "ABC-123" || countMatches(t, me, field+"-held") != 0 {
+		t.Errorf("after refused files the plate reads %q and the field holds %d files", plate, countMatches(t, me, field+"-held"))
+	}
+	axeViolations(t, me, "a refused file")
+
+	// A real PDF goes up at once; she then removes it, and, with the phone's signal
+	// gone, chooses a photo of the certificate instead: it waits on the phone.
+	// On a slow connection (768 kB at 256 kB/s) she watches it go.
+	tessa("a PDF", uploadSpeed(256<<10), chromedp.SetUploadFiles(field, []string{pdf}, chromedp.ByQuery),
+		poll(`(() => { const bar = document.querySelector("`+field+`-progress"); return !!bar && bar.value > 0 && bar.value < bar.max; })()`))
+	waitText(t, me, "a PDF", field+"-status", "Tallennetaan tiedostoa työsuhdeautotodistus.pdf")
+	waitText(t, me, "a PDF", field+"-held", "työsuhdeautotodistus.pdf")
+	tessa("full speed", uploadSpeed(-1))
+	if n := countMatches(t, me, field+"-progress"); n != 0 {
+		t.Errorf("the progress bar stays after the upload")
+	}
+	waitText(t, me, "a PDF", field+"-status", "liitettiin")
+	if n := countMatches(t, me, field+"-error:not(:empty)"); n != 0 {
+		t.Errorf("an attached PDF leaves the error")
+	}
+	tessa("remove it", chromedp.Click(field+"-remove", chromedp.ByQuery),
+		chromedp.WaitNotPresent(field+"-held", chromedp.ByQuery))
+	waitText(t, me, "remove it", field+"-status", "poistettiin")
+	tessa("offline", connection(false), chromedp.SetUploadFiles(field, []string{photo}, chromedp.ByQuery))
+	waitText(t, me, "offline", field+"-held", "kuva todistuksesta.png")
+	waitText(t, me, "offline", field+"-held", "odottaa tällä laitteella")
+	axeViolations(t, me, "a file waiting on the device")
+
+	// Back online she sends: the photo goes first, then the form.
+	var confirmation string
+	tessa("send",
+		connection(true),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the permit
+		chromedp.WaitVisible("#f-permit-zone", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Send
+		chromedp.WaitVisible("#confirmation", chromedp.ByQuery),
+		chromedp.Text("#confirmation", &confirmation, chromedp.ByQuery),
+	)
+	at := strings.Index(confirmation, "HEL-PYS-")
+	if at < 0 {
+		t.Fatalf("the confirmation gives no case number: %q", confirmation)
+	}
+	number := strings.TrimRight(strings.Fields(confirmation[at:])[0], ".")
+	row, link := "#case-"+number, "#case-link-"+number
+	tessa("the folder", open(base+"/fi/folder"),
 		chromedp.WaitVisible("#folder-table", chromedp.ByQuery), chromedp.WaitVisible(row, chromedp.ByQuery))
 	waitText(t, me, "the folder", row+" .status", "Lähetetty")
 	var class string
@@ -110,7 +209,7 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 		typeInto("#pemail", "joni.kivi@example.fi"),
 		chromedp.Click("#pchannel", chromedp.ByQuery),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#queue-dog-registration", chromedp.ByQuery), // back to the back office
+		chromedp.WaitVisible("#queue-resident-parking-permit", chromedp.ByQuery), // back to the back office
 		chromedp.WaitVisible("#queue-link-"+number, chromedp.ByQuery),
 		chromedp.WaitVisible("#menu-backoffice", chromedp.ByQuery),
 	)
@@ -118,14 +217,32 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 	axeViolations(t, official, "back-office queue")
 
 	// He opens it, starts processing with a note, and writes to the resident.
-	const note = "Rekisteröinti aloitettu."
-	const question = "Onko koiralla rokotustodistus?"
+	const note = "Käsittely aloitettu."
+	const question = "Onko leasingsopimus voimassa koko tunnuksen ajan?"
 	joni("open the case",
 		chromedp.Click("#queue-link-"+number, chromedp.ByQuery),
 		chromedp.WaitVisible("#status-select", chromedp.ByQuery),
 	)
 	waitText(t, official, "the case", "#case-title", number)
 	waitText(t, official, "the case", "#case-status", "Lähetetty")
+
+	// The certificate came with the case: he opens it, and it is Tessa's photo.
+	waitText(t, official, "the attachment", "#case-attachments", "kuva todistuksesta.png")
+	var got struct {
+		Status int    `json:"status"`
+		Type   string `json:"type"`
+		Body   string `json:"body"`
+	}
+	joni("open the attachment", evalAwait(`(async () => {
+		const a = document.querySelector("#case-attachments a[download]");
+		const r = await fetch(a.href);
+		const b = new Uint8Array(await r.arrayBuffer());
+		return {status: r.status, type: r.headers.get("Content-Type"), body: btoa(String.fromCharCode(...b.slice(0, 16))) + ":" + b.length};
+	})()`, &got))
+	wantBody := base64.StdEncoding.EncodeToString(photoBytes[:16]) + ":" + strconv.Itoa(len(photoBytes))
+	if got.Status != http.StatusOK || got.Type != "image/png" || got.Body != wantBody {
+		t.Errorf("the official opened the attachment: %d %q %q, want 200 image/png %q", got.Status, got.Type, got.Body, wantBody)
+	}
 	joni("processing",
 		chromedp.SetValue("#status-select", "PROCESSING", chromedp.ByQuery),
 		typeInto("#status-note", note),
@@ -144,7 +261,7 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 
 	// 3. The resident's folder says there is news; the case is being processed, and she
 	// answers the question.
-	const answer = "On, rokotettu 5.5.2024."
+	const answer = "On, 31.12.2028 asti."
 	tessa("the folder again", open(base+"/fi/folder"), chromedp.WaitVisible(row+".case-row-new", chromedp.ByQuery))
 	waitText(t, me, "news", row+" .badge-new", "Uusi")
 	waitText(t, me, "news", row+" .status", "Käsittelyssä")
@@ -158,6 +275,11 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 	tessa("open the case", chromedp.Click(link, chromedp.ByQuery), chromedp.WaitVisible("#case-status", chromedp.ByQuery))
 	waitText(t, me, "the case", "#case-status", "Käsittelyssä")
 	waitText(t, me, "the case", "#messages", question)
+	// She sees the name of what she sent, but, as in the city's portal, cannot open it.
+	waitText(t, me, "the case", "#case-attachments", "kuva todistuksesta.png")
+	if n := countMatches(t, me, "#case-attachments a"); n != 0 {
+		t.Errorf("the resident's case links to %d attachments", n)
+	}
 	var from string
 	tessa("who wrote", chromedp.Text("#messages", &from, chromedp.ByQuery))
 	if strings.Contains(from, "Joni") || !strings.Contains(from, "Kaupungin virkailija") {
@@ -174,7 +296,7 @@ func TestBrowserFolderAndBackOffice(t *testing.T) {
 	}
 
 	// 4. The official opens the case again: the reply is there; he decides.
-	const decision = "Koira on rekisteröity. Rekisterinumero 1234."
+	const decision = "Asukaspysäköintitunnus myönnetty alueelle A ajalle 1.1.2027–31.12.2027."
 	joni("reopen", open(base+"/fi/backoffice/"+number), chromedp.WaitVisible("#messages", chromedp.ByQuery))
 	waitText(t, official, "reopen", "#messages", answer)
 	joni("decide", chromedp.WaitVisible("#decision-text", chromedp.ByQuery), typeInto("#decision-text", decision),

@@ -57,6 +57,7 @@ var secPathValues = map[string]func(s *secSuite, rt router.Route) string{
 		return s.caseNumber
 	},
 	"identityCode": func(s *secSuite, _ router.Route) string { return s.officialCode },
+	"lang":         func(*secSuite, router.Route) string { return "fi" },
 }
 
 var secPatternValues = map[string]map[string]func(s *secSuite) string{
@@ -103,6 +104,10 @@ var secRequests = map[string]func(s *secSuite, who *secWho) (body string, header
 	},
 	"POST " + apiv1.Prefix + "/services/{id}/submissions": func(*secSuite, *secWho) (string, http.Header) {
 		return secProbe, nil
+	},
+	// The form's own post: Next on its first page, as a browser without the client.
+	"POST /{lang}/services/{id}/form": func(*secSuite, *secWho) (string, http.Header) {
+		return url.Values{"step": {"0"}, "action": {"next"}, "/dog/name": {"Musti"}}.Encode(), nil
 	},
 	"PUT " + apiv1.Prefix + "/profile": func(_ *secSuite, who *secWho) (string, http.Header) {
 		return `{"consent": true, "email": "probe-` + who.name + `@example.fi", "language": "sv", "channel": "email"}`, nil

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lomake/lomake/apiv1"
@@ -21,6 +22,7 @@ import (
 	"github.com/lomake/lomake/server/auth"
 	"github.com/lomake/lomake/server/cases"
 	"github.com/lomake/lomake/server/files"
+	"github.com/lomake/lomake/server/forms"
 	"github.com/lomake/lomake/server/identity"
 	"github.com/lomake/lomake/server/jobs"
 	"github.com/lomake/lomake/server/pwa"
@@ -213,7 +215,8 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 			auth.RegisterTestService(rt, test)
 		}
 	}
-	a := api.New(services, st, cases.New(st, cfg.Now, log), limits, buckets, log, cfg.Now)
+	cs := cases.New(st, cfg.Now, log)
+	a := api.New(services, st, cs, limits, buckets, log, cfg.Now)
 	// Attachments: in PostgreSQL when the instances share it, else beside LevelDB.
 	var fileStore files.Store = files.KV(st.Engine())
 	if cfg.DatabaseURL == "" {
@@ -225,6 +228,27 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	}
 	a.SetFiles(fileStore, buckets)
 	a.Register(rt)
+	// Pages are prerendered for who asks (signed in or not, with the CSRF token their
+	// forms post), and the forms work through their own posts before the client runs.
+	posts := forms.New(services, cs, st, pages, buckets, log, cfg.Now)
+	posts.Register(rt)
+	pages.RequestOf = func(r *http.Request) ui.Request {
+		req := ui.Request{Session: auth.Session(r, sessions)}
+		// A form kept while its sender identified comes back on its form page.
+		if segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/"); len(segs) == 4 && segs[1] == "services" && segs[3] == "form" {
+			req.Form = posts.Pending(r, segs[2])
+		}
+		if u := router.CallerOf(r).User; u != nil {
+			req.OwnCase = func(number string) string {
+				k, err := cs.Get(r.Context(), *u, number)
+				if err != nil {
+					return ""
+				}
+				return k.ServiceID
+			}
+		}
+		return req
+	}
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
 
 	runner.Add(jobs.Job{Name: "expired sessions", Every: 10 * time.Minute, Run: func(context.Context) error {
@@ -235,6 +259,7 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 		return err
 	}})
 	runner.Add(jobs.Job{Name: "rate limits", Every: time.Minute, Run: a.SweepLimits})
+	runner.Add(jobs.Job{Name: "form post limits", Every: time.Minute, Run: posts.Sweep})
 	runner.Add(jobs.Job{Name: "unsent uploads", Every: time.Hour, Run: a.SweepUploads})
 
 	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log}

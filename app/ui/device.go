@@ -78,10 +78,12 @@ func readDraft(s *schemas.Service, then func(*localDraft)) {
 			d.Doc, _ = defaults(s.Form).(map[string]any)
 			d.Schema = s.Version
 		}
-		for ptr, text := range rec.Typed {
-			if n := s.Form.Lookup(ptr); n != nil && setIfChanged(d.Doc, ptr, controlValue(n, text)) {
-				d.Dirty = true
+		if len(rec.Typed) > 0 {
+			before := valueText(d.Doc)
+			for _, name := range sortedKeys(rec.Typed) {
+				d.Doc = setAnswer(s, d.Doc, name, rec.Typed[name])
 			}
+			d.Dirty = d.Dirty || valueText(d.Doc) != before
 		}
 		then(&d)
 	}, s.ID)

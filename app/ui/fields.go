@@ -64,6 +64,10 @@ func (p *FormPage) field(n *schemas.Node, ptr string) app.UI {
 		return p.radios(n, ptr)
 	case "checkbox":
 		return p.checkbox(n, ptr)
+	case "file":
+		return p.fileField(n, ptr, "", false)
+	case "date":
+		return p.dateField(n, ptr)
 	default:
 		return p.input(n, ptr)
 	}
@@ -112,13 +116,18 @@ func (p *FormPage) array(n *schemas.Node, ptr string) app.UI {
 				children = append(children, p.field(c, schemas.Pointer(itemPtr, c.Name)))
 			}
 			body = app.Div().Class("group-fields").Body(children...)
+		} else if widget(n.Items) == "file" {
+			body = p.fileField(n.Items, itemPtr, title, true)
 		} else {
 			body = p.control(n.Items, itemPtr, title, true)
 		}
 		var remove app.UI
 		if len(items) > n.MinItems {
-			remove = app.Button().Type("button").Class("button button-link").
-				OnClick(func(ctx app.Context, e app.Event) { p.removeItem(ctx, ptr, i) }, app.EventScope(itemPtr)).
+			remove = app.Button().Type("submit").Name(fieldAction).Value(actionRemove+itemPtr).Class("button button-link").
+				OnClick(func(ctx app.Context, e app.Event) {
+					e.PreventDefault()
+					p.removeItem(ctx, ptr, i)
+				}, app.EventScope(itemPtr)).
 				Body(app.Text(removeLabel), app.Span().Class("visually-hidden").Text(": "+title))
 		}
 		if n.Items.Type == "object" {
@@ -134,11 +143,14 @@ func (p *FormPage) array(n *schemas.Node, ptr string) app.UI {
 	}
 	var add app.UI
 	if n.MaxItems == 0 || len(items) < n.MaxItems {
-		add = app.Button().Type("button").Class("button button-secondary").ID(fieldID(ptr)+"-add").
-			OnClick(func(ctx app.Context, e app.Event) { p.addItem(ctx, n, ptr) }, app.EventScope(ptr)).
+		add = app.Button().Type("submit").Name(fieldAction).Value(actionAdd+ptr).Class("button button-secondary").ID(fieldID(ptr)+"-add").
+			OnClick(func(ctx app.Context, e app.Event) {
+				e.PreventDefault()
+				p.addItem(ctx, n, ptr)
+			}, app.EventScope(ptr)).
 			Text("+ " + addLabel)
 	}
-	return app.FieldSet().ID(fieldID(ptr)).Class("group list").TabIndex(-1).Body(
+	return autofocus(p, app.FieldSet().ID(fieldID(ptr)).Class("group list").TabIndex(-1), fieldID(ptr)).Body(
 		app.Legend().Class("group-legend").Body(p.labelText(n)...),
 		p.hints(n, ptr),
 		p.errorText(ptr),
@@ -213,7 +225,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		if n.ReadOnly {
 			sel = sel.Disabled(true)
 		}
-		ctl = sel
+		ctl = autofocus(p, sel, id)
 	case "textarea":
 		ta := app.Textarea().ID(id).Name(ptr).Class("control").Rows(6).
 			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
@@ -224,7 +236,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		if n.ReadOnly {
 			ta = ta.ReadOnly(true)
 		}
-		ctl = ta
+		ctl = autofocus(p, ta, id)
 	default:
 		typ, mode := "text", ""
 		switch w {
@@ -255,7 +267,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		} else if strings.HasSuffix(ptr, "IdentityCode") || n.Format == "fi-personal-identity-code" {
 			in = in.Attr("autocomplete", "off")
 		}
-		ctl = in
+		ctl = autofocus(p, in, id)
 	}
 	class := "field"
 	if invalid {
@@ -291,6 +303,7 @@ func (p *FormPage) radios(n *schemas.Node, ptr string) app.UI {
 		if n.ReadOnly {
 			radio = radio.Disabled(true)
 		}
+		radio = autofocus(p, radio, id)
 		opts[i] = app.Div().Class("choice").Body(
 			radio,
 			app.Label().For(id).Text(o.Label.In(p.route.lang)),
@@ -324,6 +337,7 @@ func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
 	if n.ReadOnly {
 		box = box.Disabled(true)
 	}
+	box = autofocus(p, box, id)
 	class := "field choice checkbox"
 	if invalid {
 		class += " field-invalid"
@@ -334,6 +348,15 @@ func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
 		app.Label().For(id).Body(p.labelText(n)...),
 		p.hints(n, ptr),
 	)
+}
+
+// autofocus marks the control the page focuses when it loads: the server sets it
+// after one of the form's own posts (an added list item, a field the summary leads to).
+func autofocus[T interface{ Attr(string, any) T }](p *FormPage, el T, id string) T {
+	if p.focusOnLoad == id {
+		return el.Attr("autofocus", true)
+	}
+	return el
 }
 
 func option(value, label string, selected bool) app.UI {
@@ -374,20 +397,23 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 // errorText is always there, empty while the field is fine: an element that appears
 // would shift the control after it and make go-app rebuild it.
 func (p *FormPage) errorText(ptr string) app.UI {
-	v, ok := p.shown[ptr]
-	if !ok {
+	lang := p.route.lang
+	msg := p.fileProblem[ptr]
+	if v, ok := p.shown[ptr]; ok {
+		msg = p.service.Message(lang, v)
+	}
+	if msg == "" {
 		return app.P().ID(fieldID(ptr) + "-error").Class("error-message")
 	}
-	lang := p.route.lang
 	return app.P().ID(fieldID(ptr)+"-error").Class("error-message").Body(
 		app.Span().Class("visually-hidden").Text(t(lang, "form.errorPrefix")+" "),
-		app.Text(p.service.Message(lang, v)),
+		app.Text(msg),
 	)
 }
 
 func (p *FormPage) hasError(ptr string) bool {
 	_, ok := p.shown[ptr]
-	return ok
+	return ok || p.fileProblem[ptr] != ""
 }
 
 func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
@@ -403,7 +429,12 @@ func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
 
 // value is the field's current value as the control shows it.
 func (p *FormPage) value(ptr string) string {
-	switch v := getAt(p.doc, schemas.Segments(ptr)).(type) {
+	return valueText(getAt(p.doc, schemas.Segments(ptr)))
+}
+
+// valueText is a value of the document as a control holds it.
+func valueText(v any) string {
+	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:

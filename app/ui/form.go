@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +29,13 @@ type FormPage struct {
 	// summary is the error summary shown after a failed Next or Send, in form order.
 	summary []schemas.Violation
 	alert   string // message id of a sending problem
-	sending bool
+
+	// File fields (files.go), by pointer: an upload under way, what became of the last
+	// one (announced), and a problem that is not the form's (the network, the server).
+	uploading   map[string]bool
+	fileNote    map[string]string
+	fileProblem map[string]string
+	sending     bool
 	// sendKey names the send under way, kept for retries until a case number comes.
 	sendKey string
 
@@ -42,24 +50,124 @@ type FormPage struct {
 	dropped   []string        // answers a changed form had no room for
 	quotaLow  bool
 
+	// On the server: what it knows of the request (prerender.go), and the element
+	// the page focuses when it loads (after one of the form's own posts).
+	req         *Request
+	focusOnLoad string
+
+	// took is the prerendered form the client took over, until OnNav has used it.
+	took                 *takeover
+	prerenderedSignedOut bool // what the server said, until the client knows
+
 	// ctx is the page's own context: a deferred focus must hang on an element that stays
 	// mounted, and the button that was clicked may be gone after the render.
 	ctx app.Context
 }
 
-func (p *FormPage) OnPreRender(ctx app.Context) { p.load(ctx) }
+// OnPreRender renders the form on the server: as it is first, or as one of its own
+// posts left it (see formpost.go).
+func (p *FormPage) OnPreRender(ctx app.Context) {
+	p.req = requestOf(ctx)
+	p.load(ctx)
+	if p.req == nil || p.req.Form == nil || p.service == nil {
+		return
+	}
+	st := p.req.Form
+	p.doc, p.step, p.sendKey, p.alert = st.Doc, st.Step, st.Key, st.Alert
+	p.summary, p.shown, p.focusOnLoad = st.Summary, st.Shown, st.Focus
+	p.setTitle(ctx)
+}
+
+// OnInit takes over the prerendered form, before the client's first render replaces
+// it: the same answers (what the page would post), page, key and errors, so that the
+// resident sees no change. OnNav then puts focus back in the same task.
+func (p *FormPage) OnInit() {
+	if !app.IsClient {
+		return
+	}
+	r := parseRoute(app.Window().URL())
+	s := registry().Service(r.service)
+	lo := app.Window().Get("lomake")
+	if s == nil || !lo.Truthy() {
+		return
+	}
+	var tk takeover
+	if text := lo.Call("snapshot"); text.Type() != app.TypeString || json.Unmarshal([]byte(text.String()), &tk) != nil || tk.Service != s.ID {
+		return
+	}
+	p.route, p.service = r, s
+	p.reset()
+	values := url.Values(tk.Values)
+	p.doc = docFromPost(s, values)
+	p.step, _ = strconv.Atoi(values.Get(fieldStep))
+	p.step = min(max(p.step, 0), len(s.Pages)-1)
+	if k := values.Get(fieldKey); sendKeyForm(k) {
+		p.sendKey = k
+	}
+	if tk.Errors {
+		// The server showed this page's problems (or, on the last page, the form's).
+		for _, v := range s.Validate(p.doc) {
+			if p.step == len(s.Pages)-1 || s.PageOf(v.Pointer) == p.step {
+				p.summary = append(p.summary, v)
+				p.shown[v.Pointer] = v
+			}
+		}
+	}
+	p.took, p.prerenderedSignedOut = &tk, tk.SignedOut
+}
+
+// takeover is what the prerendered form held when the client took it over (see
+// lomake.js snapshot).
+type takeover struct {
+	Service   string              `json:"service"`
+	Posted    bool                `json:"posted"`    // rendered from one of its own posts
+	SignedOut bool                `json:"signedOut"` // the server said to identify first
+	Errors    bool                `json:"errors"`    // the server showed an error summary
+	Values    map[string][]string `json:"values"`
+	Focus     string              `json:"focus"`
+	Start     *int                `json:"start"`
+	End       *int                `json:"end"`
+	Scroll    float64             `json:"scroll"`
+}
+
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
 	fresh := p.load(ctx)
 	if !app.IsClient || p.service == nil {
 		return
 	}
+	if tk := p.took; tk != nil {
+		p.took = nil
+		// Now, not after the next frame: the keys pressed while the client started
+		// wait for this task to end and go to whatever has focus then.
+		tk.restoreFocus()
+		p.opened(ctx, tk)
+		return
+	}
 	// What was typed before, on this device or another, comes back.
 	if fresh {
-		p.opened(ctx)
+		p.opened(ctx, nil)
 		return
 	}
 	p.restructured("")
+}
+
+// restoreFocus puts focus, caret and scroll back where they were on the prerendered
+// page.
+func (tk *takeover) restoreFocus() {
+	if tk.Focus != "" {
+		el := app.Window().GetElementByID(tk.Focus)
+		if el.Truthy() {
+			el.Call("focus", map[string]any{"preventScroll": true})
+			switch el.Get("type").String() {
+			case "text", "search", "tel", "url", "password", "textarea":
+				if tk.Start != nil && tk.End != nil {
+					el.Call("setSelectionRange", *tk.Start, *tk.End)
+				}
+			}
+		}
+	}
+	app.Window().Call("scrollTo", 0, tk.Scroll)
 }
 
 func (p *FormPage) OnMount(ctx app.Context) {
@@ -100,10 +208,14 @@ func (p *FormPage) syncControls() {
 	for i, n := 0, els.Length(); i < n; i++ {
 		el := els.Index(i)
 		name := el.Get("name").String()
-		if name == "" {
+		if !strings.HasPrefix(name, "/") { // not an answer: the form's step, key, token
 			continue
 		}
-		want := p.value(name)
+		ptr, part := datePartOf(name)
+		want := p.value(ptr)
+		if part != "" {
+			want = datePartText(want, part)
+		}
 		switch el.Get("type").String() {
 		case "radio":
 			el.Set("checked", el.Get("value").String() == want)
@@ -127,17 +239,23 @@ func (p *FormPage) load(ctx app.Context) (fresh bool) {
 	fresh = p.service == nil || r.service != p.route.service
 	if fresh {
 		p.service = registry().Service(r.service)
-		p.step, p.summary, p.alert, p.sendKey = 0, nil, "", ""
-		p.base, p.rev, p.dirty, p.conflicts, p.dropped = nil, 0, false, nil, nil
-		p.shown = map[string]schemas.Violation{}
-		p.doc = map[string]any{}
-		if p.service != nil {
-			p.doc, _ = defaults(p.service.Form).(map[string]any)
-		}
+		p.reset()
 	}
 	p.route = r
 	p.setTitle(ctx)
 	return fresh
+}
+
+// reset sets the form up anew for its service.
+func (p *FormPage) reset() {
+	p.step, p.summary, p.alert, p.sendKey = 0, nil, "", ""
+	p.base, p.rev, p.dirty, p.conflicts, p.dropped = nil, 0, false, nil, nil
+	p.shown = map[string]schemas.Violation{}
+	p.uploading, p.fileNote, p.fileProblem = map[string]bool{}, map[string]string{}, map[string]string{}
+	p.doc = map[string]any{}
+	if p.service != nil {
+		p.doc, _ = defaults(p.service.Form).(map[string]any)
+	}
 }
 
 func (p *FormPage) setTitle(ctx app.Context) {
@@ -173,27 +291,29 @@ func (p *FormPage) Render() app.UI {
 		}
 	}
 
-	var actions []app.UI
-	if p.step > 0 {
-		actions = append(actions, app.Button().Type("button").Class("button button-secondary").
-			OnClick(p.previous).Text(t(lang, "form.previous")))
-	}
-	submit := "form.next"
+	// Next (or Send) comes first: Enter in a field posts the form's first button. CSS
+	// shows Previous on the left.
+	submit, action := "form.next", actionNext
 	if last {
-		submit = "form.send"
+		submit, action = "form.send", actionSend
 		if p.sending {
 			submit = "form.sending"
 		}
 	}
-	send := app.Button().Type("submit").Class("button").Aria("busy", boolString(p.sending)).Text(t(lang, submit))
+	send := app.Button().Type("submit").Name(fieldAction).Value(action).Class("button").
+		Aria("busy", boolString(p.sending)).Text(t(lang, submit))
 	if p.sending {
 		send = send.Disabled(true)
 	}
-	actions = append(actions, send)
+	actions := []app.UI{send}
+	if p.step > 0 {
+		actions = append(actions, app.Button().Type("submit").Name(fieldAction).Value(actionPrevious).
+			Class("button button-secondary button-previous").OnClick(p.previous).Text(t(lang, "form.previous")))
+	}
 
 	var stepTitle app.UI
 	if page.Title != nil {
-		stepTitle = app.H2().ID("step-title").Class("step-title").TabIndex(-1).Text(page.Title.In(lang))
+		stepTitle = autofocus(p, app.H2().ID("step-title").Class("step-title").TabIndex(-1), "step-title").Text(page.Title.In(lang))
 	}
 
 	return shell(lang, p.route.url,
@@ -203,8 +323,8 @@ func (p *FormPage) Render() app.UI {
 		// Messages that come and go live in their own container, so that the form after
 		// them keeps its place and go-app updates it instead of building it anew.
 		app.Div().Class("form-messages").Body(
-			app.If(user.Loaded && !user.Authenticated, func() app.UI {
-				return app.Div().Class("panel panel-info").Body(
+			app.If(p.signedOut(), func() app.UI {
+				return app.Div().ID("identify-first").Class("panel panel-info").Body(
 					app.P().Text(t(lang, "form.identifyFirst")),
 					app.A().Class("button button-secondary").Href(LoginPath(lang, FormPath(lang, s.ID))).Text(t(lang, "login.identify")),
 				)
@@ -213,19 +333,67 @@ func (p *FormPage) Render() app.UI {
 			p.notices(),
 			p.errorSummary(),
 			app.If(p.alert != "", func() app.UI {
-				return app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1).Text(t(lang, p.alert))
+				return autofocus(p, app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1), "form-alert").Text(t(lang, p.alert))
 			}),
 		),
 		app.P().Class("required-note").Text(t(lang, "form.requiredNote")),
-		// A real form (method, names, labels) so that it can be sent before the
-		// WebAssembly has loaded; novalidate because our messages replace the browser's.
-		app.Form().ID("form").Class("form").Method("post").Action(FormPath(lang, s.ID)).DataSet("service", s.ID).
-			NoValidate(true).OnSubmit(p.submit).Body(
+		p.formElement().Body(
+			p.formState(),
 			stepTitle,
 			app.Div().Class("fields").Body(fields...),
 			app.Div().Class("actions").Body(actions...),
 		),
 	)
+}
+
+// formElement is the form: real, so that it works before the client (formpost.go);
+// novalidate because our messages replace the browser's. The server marks its own, for
+// the client to take over (OnInit).
+func (p *FormPage) formElement() app.HTMLForm {
+	lang, s := p.route.lang, p.service
+	f := app.Form().ID("form").Class("form").Method("post").Action(FormPath(lang, s.ID)).DataSet("service", s.ID).
+		NoValidate(true).OnSubmit(p.submit)
+	if !app.IsClient {
+		f = f.DataSet("prerendered", "1")
+		if p.req != nil && p.req.Form != nil {
+			f = f.DataSet("posted", "1")
+		}
+	}
+	return f
+}
+
+// signedOut tells whether the form should say to identify first: the client knows
+// once it has asked the server; the server knows when it prerenders.
+func (p *FormPage) signedOut() bool {
+	switch {
+	case p.req != nil:
+		return !p.req.Session.Authenticated
+	case !user.Loaded:
+		return p.prerenderedSignedOut
+	}
+	return user.Loaded && !user.Authenticated
+}
+
+// formState is what the form posts besides its visible answers (see formpost.go): the
+// page, the send's key, the session's CSRF token, and, from the server, the answers
+// of the other pages. The client keeps those in memory; the hidden copies are read
+// when it takes over from the prerendered page.
+func (p *FormPage) formState() app.UI {
+	csrf := user.CSRF
+	if p.req != nil {
+		csrf = p.req.Session.CSRF
+	}
+	state := []app.UI{
+		app.Input().Type("hidden").Name(fieldStep).Value(strconv.Itoa(p.step)),
+		app.Input().Type("hidden").Name(fieldKey).Value(p.sendKey),
+		app.Input().Type("hidden").Name(fieldCSRF).Value(csrf),
+	}
+	if !app.IsClient {
+		for _, kv := range hiddenAnswers(p.service, p.doc, p.step) {
+			state = append(state, app.Input().Type("hidden").Name(kv[0]).Value(kv[1]))
+		}
+	}
+	return app.Div().Class("form-state").Body(state...)
 }
 
 // steps shows where the user is in a multi-page form.
@@ -274,15 +442,20 @@ func (p *FormPage) errorSummary() app.UI {
 		if item := p.service.ItemLabel(lang, ptr); item != "" {
 			msg = item + ": " + msg
 		}
-		items[i] = app.Li().Body(app.A().Href("#"+fieldID(ptr)).
-			OnClick(func(ctx app.Context, e app.Event) {
-				e.PreventDefault()
-				p.goToField(ctx, ptr)
-			}, app.EventScope(ptr)).
-			Text(msg))
+		goTo := func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			p.goToField(ctx, ptr)
+		}
+		if p.service.PageOf(ptr) == p.step {
+			items[i] = app.Li().Body(app.A().Href("#"+fieldID(ptr)).OnClick(goTo, app.EventScope(ptr)).Text(msg))
+			continue
+		}
+		// A field on another page: without the client, the server shows that page.
+		items[i] = app.Li().Body(app.Button().Type("submit").Form("form").Name(fieldAction).Value(actionGoTo+ptr).
+			Class("link-button").OnClick(goTo, app.EventScope(ptr)).Text(msg))
 	}
-	return app.Div().ID("error-summary").Class("error-summary").TabIndex(-1).
-		Aria("labelledby", "error-summary-title").Body(
+	// A region named by its heading: screen readers list it among the landmarks.
+	return autofocus(p, app.Section().ID("error-summary").Class("error-summary").TabIndex(-1), "error-summary").Aria("labelledby", "error-summary-title").Body(
 		app.H2().ID("error-summary-title").Text(t(lang, "form.summary")),
 		app.Ul().Body(items...),
 	)
@@ -292,7 +465,27 @@ func (p *FormPage) errorSummary() app.UI {
 func (p *FormPage) goToField(ctx app.Context, ptr string) {
 	p.step = p.service.PageOf(ptr)
 	p.setTitle(ctx)
-	p.restructured(fieldID(ptr))
+	id := fieldID(ptr)
+	p.ctx.Defer(func(app.Context) {
+		p.syncControls()
+		focusField(id)
+	})
+}
+
+// focusField moves focus to a field's control and shows the whole field, its label
+// and message above the control included (a plain focus would scroll the control to
+// the top edge, its label off the screen).
+func focusField(id string) {
+	el := app.Window().GetElementByID(id)
+	if !el.Truthy() {
+		return
+	}
+	el.Call("focus", map[string]any{"preventScroll": true})
+	field := el.Call("closest", ".field, .group")
+	if !field.Truthy() {
+		field = el
+	}
+	field.Call("scrollIntoView", map[string]any{"block": "start"})
 }
 
 func (p *FormPage) submit(ctx app.Context, e app.Event) {
@@ -331,6 +524,7 @@ func (p *FormPage) identify(ctx app.Context) {
 }
 
 func (p *FormPage) previous(ctx app.Context, e app.Event) {
+	e.PreventDefault() // the client moves between pages itself
 	if p.step > 0 {
 		p.step--
 		p.summary, p.alert = nil, ""
@@ -370,7 +564,29 @@ func (p *FormPage) check(ptr string) {
 			kept = append(kept, v)
 		}
 	}
+	if len(kept) != len(p.summary) && app.IsClient {
+		p.summary = kept
+		p.setTitle(p.ctx) // without "Error:" once nothing is left
+		p.keepInPlace()
+	}
 	p.summary = kept
+}
+
+// keepInPlace keeps the focused control where it is on the screen when what is above
+// it shrinks (a fixed entry leaving the error summary), instead of letting it jump.
+func (p *FormPage) keepInPlace() {
+	el := app.Window().Get("document").Get("activeElement")
+	if !el.Truthy() || el.Get("id").String() == "" {
+		return
+	}
+	id, top := el.Get("id").String(), el.Call("getBoundingClientRect").Get("top").Float()
+	p.ctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			if moved := el.Call("getBoundingClientRect").Get("top").Float() - top; moved != 0 {
+				app.Window().Call("scrollBy", 0, moved)
+			}
+		}
+	})
 }
 
 // send posts the form; what was typed stays in place whatever happens. Without a
@@ -386,17 +602,25 @@ func (p *FormPage) send(ctx app.Context) {
 	}
 	p.sending, p.alert = true, ""
 	if p.sendKey == "" {
-		p.sendKey = newSendKey()
+		p.sendKey = NewSendKey()
 	}
-	doc, id, lang, key := p.doc, p.service.ID, p.route.lang, p.sendKey
+	doc, s, lang, key := p.doc, p.service, p.route.lang, p.sendKey
+	id := s.ID
 	if !online || user.offline {
 		p.queue(ctx)
 		return
 	}
 	ctx.Async(func() {
-		res := postSubmission(id, lang, key, doc)
+		// Files that waited on this device go first; the case refers to them.
+		res, uploaded := uploadKept(s, lang, doc)
+		if !res.failed() {
+			res = postSubmission(id, lang, key, doc)
+		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.sending = false
+			if uploaded {
+				p.saved(ctx)
+			}
 			switch {
 			case res.caseNumber != "":
 				deleteDraft(id)

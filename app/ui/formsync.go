@@ -28,8 +28,10 @@ const syncDelay = 2 * time.Second
 const syncEvery = 5 * time.Minute
 
 // opened reads this device's copy of the draft into the fresh form, then brings in the
-// server's.
-func (p *FormPage) opened(ctx app.Context) {
+// server's. A form taken over from the prerendered page (tk) keeps what the page had
+// when it was one of the form's own posts (newer than any draft), and in every case
+// what was typed on the page.
+func (p *FormPage) opened(ctx app.Context, tk *takeover) {
 	s := p.service
 	readDraft(s, func(d *localDraft) {
 		ctx.Dispatch(func(ctx app.Context) {
@@ -37,11 +39,18 @@ func (p *FormPage) opened(ctx app.Context) {
 				return
 			}
 			if d != nil {
-				p.doc, p.base, p.rev, p.dirty = d.Doc, d.Base, d.Rev, d.Dirty
-				p.migrate(d.Schema)
+				p.base, p.rev, p.dirty = d.Base, d.Rev, d.Dirty
+				if tk == nil || !tk.Posted {
+					p.doc = d.Doc
+					p.migrate(d.Schema)
+				}
 				if len(d.Errors) > 0 { // a send the server refused
 					p.showErrors(ctx, d.Errors)
 				}
+			}
+			if tk != nil && p.keepTyped() {
+				p.dirty = true
+				p.keep()
 			}
 			p.restructured("")
 			loadUser(ctx, false, func(ctx app.Context) { p.sync(ctx) })
@@ -53,6 +62,24 @@ func (p *FormPage) opened(ctx app.Context) {
 			ctx.Dispatch(func(app.Context) { p.quotaLow = true })
 		}
 	})
+}
+
+// keepTyped puts back in the document what was typed on this page (lomake.js notes
+// it as it happens), over an older draft; it reports whether that changed anything.
+func (p *FormPage) keepTyped() bool {
+	lo := app.Window().Get("lomake")
+	if !lo.Truthy() {
+		return false
+	}
+	var typed map[string]string
+	if json.Unmarshal([]byte(lo.Call("typedHere", p.service.ID).String()), &typed) != nil || len(typed) == 0 {
+		return false
+	}
+	before := valueText(p.doc)
+	for _, name := range sortedKeys(typed) {
+		p.doc = setAnswer(p.service, p.doc, name, typed[name])
+	}
+	return valueText(p.doc) != before
 }
 
 // quotaLow tells when the browser may soon refuse to keep more: under a tenth of its
@@ -118,11 +145,17 @@ func (p *FormPage) readControls() bool {
 	for i, n := 0, els.Length(); i < n; i++ {
 		el := els.Index(i)
 		name, typ := el.Get("name").String(), el.Get("type").String()
-		node := p.service.Form.Lookup(name)
-		if name == "" || node == nil || typ == "submit" || typ == "button" || (typ == "radio" && !el.Get("checked").Bool()) {
+		ptr, part := datePartOf(name)
+		node := p.service.Form.Lookup(ptr)
+		if !strings.HasPrefix(name, "/") || node == nil || typ == "submit" || typ == "button" || (typ == "radio" && !el.Get("checked").Bool()) {
 			continue
 		}
-		if setIfChanged(p.doc, name, controlValue(node, controlText(el))) {
+		text := controlText(el)
+		if part != "" {
+			cur, _ := getAt(p.doc, schemas.Segments(ptr)).(string)
+			text = withDatePart(cur, part, text)
+		}
+		if setIfChanged(p.doc, ptr, controlValue(node, text)) {
 			changed = true
 		}
 	}

@@ -113,7 +113,17 @@ func flushOutbox() {
 				if failed || q.Case != "" || q.Owner != user.User {
 					continue
 				}
-				res := postSubmission(q.Service, q.Lang, q.ID, q.Doc)
+				// Files that waited on this device go first; the case refers to them.
+				var res sendResult
+				if s := registry().Service(q.Service); s != nil {
+					var uploaded bool
+					if res, uploaded = uploadKept(s, q.Lang, items[i].Doc); uploaded {
+						putQueued(items[i])
+					}
+				}
+				if !res.failed() {
+					res = postSubmission(q.Service, q.Lang, q.ID, q.Doc)
+				}
 				switch {
 				case res.caseNumber != "":
 					items[i].Case = res.caseNumber

@@ -117,11 +117,18 @@ type SentPage struct {
 	number   string // the case number, once confirmed
 	checking bool   // the server is being asked about claimed
 	queued   *queued
+	req      *Request // on the server: what it knows of the request
 	ctx      app.Context
 }
 
-func (p *SentPage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *SentPage) OnNav(ctx app.Context)       { p.load(ctx) }
+// OnPreRender keeps what the server knows of the request: a form sent through its
+// own posts, without the client, is confirmed to its sender here.
+func (p *SentPage) OnPreRender(ctx app.Context) {
+	p.req = requestOf(ctx)
+	p.load(ctx)
+}
+
+func (p *SentPage) OnNav(ctx app.Context) { p.load(ctx) }
 
 func (p *SentPage) OnMount(ctx app.Context) {
 	p.ctx = ctx
@@ -146,6 +153,10 @@ func (p *SentPage) load(ctx app.Context) {
 		ctx.Defer(func(app.Context) { focus("confirmation") })
 	} else {
 		showUser(ctx)
+		if r := p.req; r != nil && r.OwnCase != nil && p.service != nil && caseNumberOf(p.claimed, p.service.Code) &&
+			r.OwnCase(p.claimed) == p.service.ID {
+			p.number = p.claimed
+		}
 	}
 	p.setTitle(ctx)
 }

@@ -102,6 +102,14 @@ type route struct {
 }
 
 func parseRoute(u *url.URL) route {
+	if q := u.Query(); q.Has(requestParam) {
+		// A page being prerendered that did not take its request (prerender.go): its
+		// links must not pass the key on.
+		q.Del(requestParam)
+		v := *u
+		v.RawQuery = q.Encode()
+		u = &v
+	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	r := route{url: u, lang: locales.Orient(segs[0])}
 	if len(segs) >= 3 && segs[1] == "services" {

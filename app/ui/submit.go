@@ -23,6 +23,11 @@ type sendResult struct {
 	problem      string
 }
 
+// failed reports whether the send did not happen.
+func (r sendResult) failed() bool {
+	return r.caseNumber == "" && (r.network || r.needIdentity || len(r.violations) > 0 || r.problem != "")
+}
+
 // postSubmission sends a form to the API. It runs off the UI goroutine. key names this
 // send: a retry after a lost answer gets the same case, not a second one.
 func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult {
@@ -31,19 +36,13 @@ func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult 
 		return sendResult{network: true, problem: "form.networkError"}
 	}
 	var sent apiv1.Sent
-	var invalid apiv1.Invalid
 	_ = json.Unmarshal(res.body, &sent)
-	_ = json.Unmarshal(res.body, &invalid)
 	switch {
 	case (res.status == http.StatusCreated || res.status == http.StatusOK) && sent.CaseNumber != "":
 		noteCase(sent.CaseNumber, serviceID)
 		return sendResult{caseNumber: sent.CaseNumber}
-	case res.status == http.StatusUnprocessableEntity && len(invalid.Errors) > 0:
-		vs := make([]schemas.Violation, len(invalid.Errors))
-		for i, e := range invalid.Errors {
-			vs[i] = schemas.Violation{Pointer: e.Pointer, Code: e.Code, Params: e.Params}
-		}
-		return sendResult{violations: vs}
+	case res.status == http.StatusUnprocessableEntity && len(fieldErrors(res.body)) > 0:
+		return sendResult{violations: fieldErrors(res.body)}
 	case res.status == http.StatusUnauthorized || res.status == http.StatusForbidden:
 		return sendResult{needIdentity: true}
 	default:
@@ -51,8 +50,8 @@ func postSubmission(serviceID, lang, key string, doc map[string]any) sendResult 
 	}
 }
 
-// newSendKey names one send of a form.
-func newSendKey() string {
+// NewSendKey names one send of a form: its idempotency key.
+func NewSendKey() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)

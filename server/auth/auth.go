@@ -237,19 +237,23 @@ func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
 // current tells the client who is signed in, the CSRF token for its requests, and how
 // long the session has left (for the idle warning).
 func current(w http.ResponseWriter, r *http.Request, sm *session.Manager) {
+	router.JSON(w, http.StatusOK, Session(r, sm))
+}
+
+// Session is who is signed in for r, as the client and prerendered pages see it.
+func Session(r *http.Request, sm *session.Manager) apiv1.Session {
 	c := router.CallerOf(r)
 	if c.User == nil {
-		router.JSON(w, http.StatusOK, apiv1.Session{})
-		return
+		return apiv1.Session{}
 	}
-	router.JSON(w, http.StatusOK, apiv1.Session{
+	return apiv1.Session{
 		Authenticated:    true,
 		User:             c.User.ID, // random, not the identity code: tells the device whose outbox is whose
 		Name:             c.User.GivenName + " " + c.User.FamilyName,
 		Registered:       c.User.Registered,
 		CSRF:             c.Session.CSRF,
 		RemainingSeconds: int(sm.Remaining(*c.Session) / time.Second),
-	})
+	}
 }
 
 func validMethod(m string) bool {

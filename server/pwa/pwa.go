@@ -36,6 +36,10 @@ type Handler struct {
 	etag      string
 	exists    func(serviceID string) bool
 	publicURL string
+
+	// RequestOf tells a page what the server knows of its request (who asks); see
+	// prerender.go. Set it before serving; nil prerenders every page as for nobody.
+	RequestOf func(*http.Request) ui.Request
 }
 
 // ReleaseEnv names the deploy (Config.Release); it is part of the version.
@@ -267,7 +271,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 		Secure: site.SecureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 	page := &pageWriter{header: w.Header(), status: http.StatusOK}
-	h.pages.ServeHTTP(page, r)
+	h.prerender(page, r, nil)
 	h.send(w, r, page, found)
 }
 

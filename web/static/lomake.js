@@ -14,11 +14,13 @@
   function db() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        var req = indexedDB.open("lomake", 1);
+        var req = indexedDB.open("lomake", 2);
         req.onupgradeneeded = function () {
           var d = req.result;
-          d.createObjectStore("drafts", { keyPath: "service" });
-          d.createObjectStore("outbox", { keyPath: "id" });
+          ["drafts:service", "outbox:id", "files:key"].forEach(function (s) {
+            var parts = s.split(":");
+            if (!d.objectStoreNames.contains(parts[0])) d.createObjectStore(parts[0], { keyPath: parts[1] });
+          });
         };
         req.onsuccess = function () { resolve(req.result); };
         req.onerror = function () { opening = null; reject(req.error); };
@@ -54,6 +56,9 @@
   // folds these notes into the draft when it loads one and clears them when it saves.
   var typed = {};
   var timer = 0;
+  // here keeps every field typed into since the page loaded, never cleared: when the
+  // client takes over, what the resident typed on this page wins over older drafts.
+  var here = {};
 
   function note(e) {
     var el = e.target;
@@ -63,6 +68,7 @@
     var value = el.type === "checkbox" ? String(el.checked) : el.value;
     var service = form.dataset.service;
     (typed[service] = typed[service] || {})[el.name] = value;
+    (here[service] = here[service] || {})[el.name] = value;
     if (!timer) timer = setTimeout(flush, 150);
   }
 
@@ -99,8 +105,51 @@
     form.dataset.cleared = "1";
     try { localStorage.removeItem("lomake.user"); } catch (err) {}
     var submit = function () { HTMLFormElement.prototype.submit.call(form); };
-    done(run("drafts", "readwrite", function (store) { return store.clear(); })).then(submit);
+    done(run("drafts", "readwrite", function (store) { return store.clear(); }))
+      .then(function () { return done(run("files", "readwrite", function (store) { return store.clear(); })); })
+      .then(submit);
   }, true);
+
+  // Files: a file chosen in a form goes to the server at once, its progress shown in the
+  // field's <progress>; XMLHttpRequest, because fetch cannot tell how much of a body has
+  // gone. A file that cannot go now (offline, the server away) waits in the "files"
+  // store as the browser's own File, and goes with the send. Answers are JSON text:
+  // {status, body} from the server, status 0 with the key of a file kept on the device.
+  function send(blob, name, service, pointer, csrf, lang, progressId) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/services/" + encodeURIComponent(service) + "/uploads?pointer=" +
+        encodeURIComponent(pointer) + "&lang=" + encodeURIComponent(lang));
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      // RFC 5987: any name, in UTF-8.
+      xhr.setRequestHeader("Content-Disposition", "attachment; filename*=UTF-8''" +
+        encodeURIComponent(name).replace(/['()*]/g, function (c) {
+          return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+        }));
+      if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.upload.onprogress = function (e) {
+        var bar = progressId && document.getElementById(progressId);
+        if (bar && e.lengthComputable) {
+          bar.max = e.total;
+          bar.value = e.loaded;
+        }
+      };
+      xhr.onload = function () { resolve({ status: xhr.status, body: xhr.responseText }); };
+      xhr.onerror = xhr.ontimeout = xhr.onabort = function () { resolve({ status: 0 }); };
+      xhr.send(blob);
+    });
+  }
+
+  function keep(file, service, pointer) {
+    var key = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    var rec = { key: key, service: service, pointer: pointer, name: file.name, size: file.size, blob: file, savedAt: Date.now() };
+    return run("files", "readwrite", function (s) { return s.put(rec); })
+      .then(function () { return { status: 0, key: key }; }, function () { return { status: 0, key: "" }; });
+  }
+
+  function json(p) {
+    return p.then(function (v) { return JSON.stringify(v); }, function () { return JSON.stringify({ status: 0 }); });
+  }
 
   window.lomake = {
     // updatable: the page came from an installed version, so a service worker that
@@ -108,6 +157,34 @@
     updatable: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
 
     flushTyped: function () { return done(flush()); },
+
+    // snapshot tells the client, as it takes over the prerendered form, what the page
+    // holds at that moment: what the form would post (every answer, its page, the
+    // send's key), which field has focus with its caret, and the scroll. Only once,
+    // and only for the server's form: the client then renders the same form and puts
+    // focus back in the same task, so that no keystroke falls on the page's body.
+    snapshot: function () {
+      var form = document.getElementById("form");
+      if (!form || !form.dataset.prerendered || form.dataset.taken) return "";
+      form.dataset.taken = "1";
+      var values = {};
+      new FormData(form).forEach(function (v, k) {
+        if (typeof v === "string") (values[k] = values[k] || []).push(v);
+      });
+      var a = document.activeElement;
+      var out = { service: form.dataset.service, posted: !!form.dataset.posted, values: values,
+        signedOut: !!document.getElementById("identify-first"), errors: !!document.getElementById("error-summary"),
+        focus: (a && a !== document.body && a.id) || "", scroll: window.scrollY };
+      try {
+        if (a && typeof a.selectionStart === "number") {
+          out.start = a.selectionStart;
+          out.end = a.selectionEnd;
+        }
+      } catch (e) {} // inputs without a caret (date, checkbox) throw
+      return JSON.stringify(out);
+    },
+    // typedHere: the fields typed into on this page, {pointer: text}.
+    typedHere: function (service) { return JSON.stringify(here[service] || {}); },
 
     // Drafts: {service, data: the client's JSON, typed: {pointer: text}, savedAt}.
     draftGet: function (service) {
@@ -136,6 +213,32 @@
     },
     outboxDelete: function (id) {
       return done(run("outbox", "readwrite", function (s) { return s.delete(id); }));
+    },
+
+    // upload sends the file chosen in input, or keeps it on the device when it cannot go.
+    upload: function (input, service, pointer, csrf, lang, progressId) {
+      var file = input && input.files && input.files[0];
+      if (!file) return Promise.resolve(JSON.stringify({ status: -1 }));
+      var p = navigator.onLine === false ? keep(file, service, pointer) :
+        send(file, file.name, service, pointer, csrf, lang, progressId).then(function (r) {
+          return r.status === 0 ? keep(file, service, pointer) : r;
+        });
+      return json(p);
+    },
+    // uploadKept sends a file kept on the device; status 404 when it is no longer there.
+    uploadKept: function (key, service, pointer, csrf, lang) {
+      return json(run("files", "readonly", function (s) { return s.get(key); }).then(function (rec) {
+        return rec ? send(rec.blob, rec.name, service, pointer, csrf, lang, "") : { status: 404 };
+      }));
+    },
+    // fileKept describes a file kept on the device: {name, size}, or "".
+    fileKept: function (key) {
+      return run("files", "readonly", function (s) { return s.get(key); }).then(function (rec) {
+        return rec ? JSON.stringify({ name: rec.name, size: rec.size }) : "";
+      }, function () { return ""; });
+    },
+    fileDelete: function (key) {
+      return done(run("files", "readwrite", function (s) { return s.delete(key); }));
     },
 
     // Storage: ask the browser not to evict our data, and tell how full it is.

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// holdClient holds the browser's requests for the WebAssembly client until release is
+// called, so that a test can use the prerendered page first, as a resident on a slow
+// phone does.
+func holdClient(t *testing.T, ctx context.Context) (release func()) {
+	t.Helper()
+	paused := make(chan fetch.RequestID, 8)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e.RequestID
+		}
+	})
+	steps(t, ctx)("hold the client", network.Enable(), network.SetCacheDisabled(true),
+		fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*app.wasm*"}}))
+	// Requests of pages that have gone stay in paused; releasing them fails, and the
+	// current page's request is released with them.
+	return func() {
+		t.Helper()
+		exec := cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target)
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case id := <-paused:
+				if fetch.ContinueRequest(id).Do(exec) == nil && len(paused) == 0 {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the page never asked for its client")
+			}
+		}
+	}
+}
+
+// benchDogDoc is the dog registration of benchDog, decoded.
+func benchDogDoc(t *testing.T) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(benchDog), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// typeThroughTakeover types into the focused field while the client is released and
+// starts, and a little after, and returns everything it typed.
+func typeThroughTakeover(t *testing.T, ctx context.Context, release func()) string {
+	t.Helper()
+	run := steps(t, ctx)
+	var typed strings.Builder
+	key := func(r rune) {
+		run("type "+string(r), chromedp.KeyEvent(string(r)))
+		typed.WriteRune(r)
+	}
+	release()
+	letters := []rune("abcdefghijklmnopqrstuvwxyzåäö")
+	during := 0
+	for i := 0; i < 600; i++ {
+		var loading bool
+		run("loading", chromedp.Evaluate(`!!document.getElementById("app-wasm-loader")`, &loading))
+		if !loading {
+			break
+		}
+		key(letters[i%len(letters)])
+		during++
+		time.Sleep(20 * time.Millisecond)
+	}
+	if during == 0 {
+		t.Fatal("the client started before a key could be typed")
+	}
+	for _, r := range " loppu" {
+		key(r)
+	}
+	return typed.String()
+}
+
+// kept checks that the field with id holds want and has focus.
+func kept(t *testing.T, ctx context.Context, id, want string) {
+	t.Helper()
+	var value, focused string
+	steps(t, ctx)("read", chromedp.Value("#"+id, &value, chromedp.ByQuery),
+		chromedp.Evaluate(`document.activeElement && document.activeElement.id`, &focused))
+	if value != want {
+		t.Errorf("the field holds %q, want every character typed: %q", value, want)
+	}
+	if focused != id {
+		t.Errorf("after the client took over focus is on %q, want %s", focused, id)
+	}
+}
+
+// TestBrowserTakeoverKeepsEveryKeystroke types from the prerendered form, continuously
+// through the client's start, and finds every character in the field, which keeps
+// focus: on the first page, and on a page the server showed after one of the form's
+// own posts, whose earlier answers the client then has too.
+func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
+	srv := startTestServer(t, t.TempDir(), "127.0.0.1:0", nil)
+	base := srv.base
+
+	t.Run("first page", func(t *testing.T) {
+		ctx := browser(t)
+		release := holdClient(t, ctx)
+		run := steps(t, ctx)
+		run("the form", chromedp.Navigate(base+"/fi/services/dog-registration/form"),
+			chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
+			chromedp.Click("#f-owner-firstName", chromedp.ByQuery))
+		before := "Tessa "
+		for _, r := range before {
+			run("type before", chromedp.KeyEvent(string(r)))
+		}
+		kept(t, ctx, "f-owner-firstName", before+typeThroughTakeover(t, ctx, release))
+	})
+
+	t.Run("a page after a post", func(t *testing.T) {
+		ctx := browser(t)
+		release := holdClient(t, ctx)
+		run := steps(t, ctx)
+		run("the form", chromedp.Navigate(base+"/fi/services/dog-registration/form"),
+			chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery))
+		fillPage(t, ctx, benchDogDoc(t))
+		run("next, before the client", submitAndWait(`#form button[name="action"][value="next"]`),
+			chromedp.WaitVisible("#f-dog-name", chromedp.ByQuery),
+			chromedp.Click("#f-dog-name", chromedp.ByQuery))
+		kept(t, ctx, "f-dog-name", typeThroughTakeover(t, ctx, release))
+		// The client has the first page's answers, which came in hidden fields.
+		run("previous", chromedp.Click(`#form button[value="previous"]`, chromedp.ByQuery),
+			chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery))
+		var first string
+		run("first page", chromedp.Value("#f-owner-lastName", &first, chromedp.ByQuery))
+		if first != "Testilä" {
+			t.Errorf("the first page's last name is %q after the takeover, want Testilä", first)
+		}
+	})
+}
