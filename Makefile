@@ -123,6 +123,7 @@ bench: wasm
 	$(GO) test -run '^$$' -bench Engines -benchtime 2000x ./server/
 	$(GO) test -run '^$$' -bench FolderAndQueue -benchtime 1x -timeout 60m ./server/store/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
+	$(GO) test -run '^$$' -bench Phone -benchtime 5x ./server/
 
 ## fuzz: the fuzz target over JSON decoding and validation of every service (make test
 ## runs only its seed corpus)
