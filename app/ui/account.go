@@ -453,15 +453,20 @@ func (p *HomePage) Render() app.UI {
 	)
 }
 
-// mainMenu is the signed-in menu; under 768 px it folds into one "Menu" button. The
-// folder's link carries the number of cases with news, and officials get the back
+// mainMenu is the language switch, the text size and, signed in, the links of the
+// user's pages. On a phone it folds behind one Menu button: a details element, so that
+// it opens before the client runs, or without it; from 768 px it is laid out in the
+// top bar, the button hidden. The folder's link carries the number of cases with news
+// (and so does the button, which hides it on a phone), and officials get the back
 // office.
 type mainMenu struct {
 	app.Compo
 	Lang string
-	Path string // the page's, to mark its link current
-	open bool
-	ctx  app.Context
+	Path string   // the page's, to mark its link current
+	URL  *url.URL // the page's, for the language switch
+	// SignedIn is the session as the page knew it: its change renders the menu again.
+	SignedIn bool
+	ctx      app.Context
 }
 
 func (m *mainMenu) OnMount(ctx app.Context) {
@@ -469,9 +474,19 @@ func (m *mainMenu) OnMount(ctx app.Context) {
 	menuFacts(ctx)
 }
 
+// OnUpdate: the session becomes known after the menu has mounted.
+func (m *mainMenu) OnUpdate(ctx app.Context) { menuFacts(ctx) }
+
 func (m *mainMenu) OnDismount() {
 	if menu == m {
 		menu = nil
+	}
+}
+
+// closeMenu folds the menu, as on a new page.
+func closeMenu() {
+	if d := app.Window().GetElementByID("site-menu"); d.Truthy() {
+		d.Set("open", false)
 	}
 }
 
@@ -485,8 +500,6 @@ func (m *mainMenu) Render() app.UI {
 		}
 		return app.Li().Body(a)
 	}
-	// The number of cases with news shows on the folder's link, and on the Menu button
-	// that hides it on a phone.
 	news := func(label string) []app.UI {
 		out := []app.UI{app.Text(label)}
 		if n := newCasesCount(); n > 0 {
@@ -497,17 +510,23 @@ func (m *mainMenu) Render() app.UI {
 		}
 		return out
 	}
-	folder := news(t(lang, "folder.title"))
-	return app.Nav().Class("main-menu").Aria("label", t(lang, "menu.label")).Body(
-		app.Button().ID("menu-toggle").Type("button").Class("menu-toggle").Aria("expanded", boolString(m.open)).Aria("controls", "main-menu-list").
-			OnClick(func(ctx app.Context, e app.Event) { m.open = !m.open }).Body(news(t(lang, "menu.button"))...),
-		app.Ul().ID("main-menu-list").Class(map[bool]string{true: "menu-list menu-open", false: "menu-list"}[m.open]).Body(
-			link("menu-home", HomePath(lang), app.Text(t(lang, "home.title"))),
-			link("menu-folder", FolderPath(lang), folder...),
-			link("menu-catalog", CatalogPath(lang), app.Text(t(lang, "catalog.title"))),
-			link("menu-profile", ProfilePath(lang), app.Text(t(lang, "profile.title"))),
-			app.If(isOfficial(), func() app.UI {
-				return link("menu-backoffice", BackofficePath(lang), app.Text(t(lang, "backoffice.title")))
+	return app.Details().ID("site-menu").Class("site-menu").Body(
+		app.Summary().ID("menu-toggle").Class("menu-toggle").Body(news(t(lang, "menu.button"))...),
+		app.Div().Class("menu-panel").Body(
+			languageSwitch(lang, m.URL),
+			&TextSize{Lang: lang},
+			app.If(user.Authenticated, func() app.UI {
+				return app.Nav().Class("main-menu").Aria("label", t(lang, "menu.label")).Body(
+					app.Ul().ID("main-menu-list").Class("menu-list").Body(
+						link("menu-home", HomePath(lang), app.Text(t(lang, "home.title"))),
+						link("menu-folder", FolderPath(lang), news(t(lang, "folder.title"))...),
+						link("menu-catalog", CatalogPath(lang), app.Text(t(lang, "catalog.title"))),
+						link("menu-profile", ProfilePath(lang), app.Text(t(lang, "profile.title"))),
+						app.If(isOfficial(), func() app.UI {
+							return link("menu-backoffice", BackofficePath(lang), app.Text(t(lang, "backoffice.title")))
+						}),
+					),
+				)
 			}),
 		),
 	)

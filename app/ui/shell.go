@@ -44,11 +44,20 @@ func rememberedLang() string {
 }
 
 // shell wraps a page's content in the portal's frame: skip link, top bar, footer.
+//
+// On a phone the top bar is the mark, a Menu button and login or the user, under a
+// one-line test banner, so that it takes at most a quarter of the screen at any text
+// size; the language switch, the text size and the signed-in links are behind Menu.
+// The offline strip comes after the header, never between its rows.
 func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 	return app.Div().Class("page").Body(
-		app.A().Class("skip-link").Href("#main").Text(t(lang, "site.skip")),
+		&skipLink{Lang: lang},
 		app.If(app.Getenv(TestIdentificationEnv) == "1", func() app.UI {
-			return app.P().Class("test-banner").Role("note").Text(t(lang, "site.testIdentification"))
+			// The short text is what a phone has room for; screen readers get the whole.
+			return app.P().Class("test-banner").Role("note").Body(
+				app.Span().Class("test-banner-short").Aria("hidden", "true").Text(t(lang, "site.testIdentification.short")),
+				app.Span().Class("test-banner-full").Text(t(lang, "site.testIdentification")),
+			)
 		}),
 		app.Header().Class("topbar").Body(
 			app.Div().Class("topbar-inner").Body(
@@ -56,15 +65,11 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 					app.Span().Class("brand-mark").Aria("hidden", "true").Text("H"),
 					app.Span().Class("brand-name").Text(t(lang, "site.name")),
 				),
-				app.Div().Class("topbar-tools").Body(
-					languageSwitch(lang, u),
-					&TextSize{Lang: lang},
-					userArea(lang, u),
-				),
+				&mainMenu{Lang: lang, Path: pathOf(u), URL: u, SignedIn: user.Authenticated},
+				userArea(lang, u),
 			),
-			&NetStatus{Lang: lang},
-			app.If(user.Authenticated, func() app.UI { return &mainMenu{Lang: lang, Path: pathOf(u)} }),
 		),
+		&NetStatus{Lang: lang},
 		app.Main().ID("main").Class("main").TabIndex(-1).Body(content...),
 		app.Footer().Class("footer").Body(
 			app.Div().Class("footer-inner").Body(
@@ -77,6 +82,80 @@ func shell(lang string, u *url.URL, content ...app.UI) app.UI {
 		// Last, so that appearing when the session is known moves nothing before it.
 		app.If(user.Authenticated, func() app.UI { return &IdleWatch{Lang: lang} }),
 	)
+}
+
+// skipLink takes the keyboard past the header to the main content, and puts focus on
+// the heading of a page the client has changed to.
+//
+// In the prerendered page the browser follows the link itself (main has tabindex -1,
+// so it takes focus). The client's router would take the link for an in-app page
+// change and only scroll, leaving focus on the link: the link does the browser's work
+// instead.
+type skipLink struct {
+	app.Compo
+	Lang string
+}
+
+func (s *skipLink) Render() app.UI {
+	return app.A().Class("skip-link").Href("#main").OnClick(s.skip).Text(t(s.Lang, "site.skip"))
+}
+
+func (s *skipLink) skip(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	e.StopImmediatePropagation() // the router listens on the window
+	if main := app.Window().GetElementByID("main"); main.Truthy() {
+		main.Call("scrollIntoView")
+		main.Call("focus", map[string]any{"preventScroll": true})
+	}
+}
+
+// shownPage is the open page's address without its language; "" before the first.
+var shownPage string
+
+// OnNav moves focus to the new page's heading when the client has changed pages, so
+// that a screen reader says where the user is and Tab starts from the top of the
+// content, as after a page load. The first page (the prerendered one the client takes
+// over) keeps its focus, and so does the same page in another language or with
+// another query: its controls stay where they were.
+func (s *skipLink) OnNav(ctx app.Context) {
+	page := pageWithoutLang(ctx.Page().URL())
+	first, changed := shownPage == "", page != shownPage
+	shownPage = page
+	if first || !changed {
+		return
+	}
+	closeMenu()
+	doc := app.Window().Get("document")
+	before := doc.Get("activeElement")
+	// Deferred until the page has rendered what it knows; a page that moves focus
+	// itself on arrival (a confirmation, a form's step) has done so by then.
+	ctx.Defer(func(app.Context) {
+		if active := doc.Get("activeElement"); active.Truthy() && !active.Equal(before) && !active.Equal(doc.Get("body")) {
+			return
+		}
+		target := doc.Call("querySelector", "main h1")
+		if !target.Truthy() {
+			target = app.Window().GetElementByID("main")
+		} else if !target.Call("hasAttribute", "tabindex").Bool() {
+			target.Call("setAttribute", "tabindex", "-1")
+		}
+		if !target.Truthy() {
+			return
+		}
+		if ctx.Page().URL().Fragment == "" {
+			app.Window().Call("scrollTo", 0, 0)
+		}
+		target.Call("focus", map[string]any{"preventScroll": true})
+	})
+}
+
+// pageWithoutLang is an address's path without its language segment.
+func pageWithoutLang(u *url.URL) string {
+	p := strings.TrimSuffix(u.Path, "/")
+	if seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/"); locales.Supported(seg) {
+		return "/" + rest
+	}
+	return p
 }
 
 // pathOf is an address's path, "" for none.
