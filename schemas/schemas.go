@@ -38,7 +38,10 @@ type Service struct {
 	Pages          []Page
 	Schema         json.RawMessage // the file as written, served to API clients
 
+	data        []byte // the file, compiled on first use when CompileOnUse is set
+	compileOnce sync.Once
 	compiled    *gojsonschema.Schema
+	compileErr  error
 	hasMaxItems bool // some list has maxItems: check lengths before validating
 	hasFiles    bool // some field takes a file
 }
@@ -118,16 +121,18 @@ func (r *Registry) Service(id string) *Service { return r.byID[id] }
 // Sorted returns the services in alphabetical order of their names in lang.
 func (r *Registry) Sorted(lang string) []*Service {
 	out := append([]*Service(nil), r.services...)
-	sort.SliceStable(out, func(i, j int) bool {
-		return collateKey(out[i].Name.In(lang)) < collateKey(out[j].Name.In(lang))
-	})
+	keys := make(map[*Service]string, len(out))
+	for _, s := range out {
+		keys[s] = collateKey(s.Name.In(lang))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return keys[out[i]] < keys[out[j]] })
 	return out
 }
 
-// collateKey orders å, ä and ö after z, as the Finnish and Swedish alphabets do.
-func collateKey(s string) string {
-	return strings.NewReplacer("å", "{1", "ä", "{2", "ö", "{3", "Å", "{1", "Ä", "{2", "Ö", "{3").Replace(strings.ToLower(s))
-}
+// collation orders å, ä and ö after z, as the Finnish and Swedish alphabets do.
+var collation = strings.NewReplacer("å", "{1", "ä", "{2", "ö", "{3", "Å", "{1", "Ä", "{2", "Ö", "{3")
+
+func collateKey(s string) string { return collation.Replace(strings.ToLower(s)) }
 
 type rawService struct {
 	Code           string   `json:"code"`
@@ -202,16 +207,35 @@ func Parse(id string, data []byte) (*Service, []string) {
 	if len(b.problems) > 0 {
 		return nil, b.problems
 	}
-	loader := gojsonschema.NewSchemaLoader()
-	loader.Draft = gojsonschema.Draft7
-	compiled, err := loader.Compile(gojsonschema.NewBytesLoader(data))
-	if err != nil {
-		return nil, []string{fmt.Sprintf("compiling: %v", err)}
+	s.data = data
+	if !CompileOnUse {
+		if _, err := s.schema(); err != nil {
+			return nil, []string{fmt.Sprintf("compiling: %v", err)}
+		}
 	}
-	s.compiled = compiled
 	s.hasMaxItems = anyNode(s.Form, func(n *Node) bool { return n.MaxItems > 0 })
 	s.hasFiles = anyNode(s.Form, func(n *Node) bool { return n.Widget == "file" })
 	return s, nil
+}
+
+// CompileOnUse makes services compile their schema when they first validate, not when
+// they are loaded. The browser's client sets it: a page needs one form's schema, and
+// compiling all of them at start blocked the page (240 ms for 5; it grows with the
+// catalog). The server keeps compiling at load, so that a broken schema stops it.
+var CompileOnUse = false
+
+// Prepare compiles the schema now, if it is compiled on use: a form calls it once it
+// shows, so that the first field the resident leaves does not wait for it.
+func (s *Service) Prepare() { s.schema() }
+
+// schema is the compiled schema, compiled once.
+func (s *Service) schema() (*gojsonschema.Schema, error) {
+	s.compileOnce.Do(func() {
+		loader := gojsonschema.NewSchemaLoader()
+		loader.Draft = gojsonschema.Draft7
+		s.compiled, s.compileErr = loader.Compile(gojsonschema.NewBytesLoader(s.data))
+	})
+	return s.compiled, s.compileErr
 }
 
 // pages reads x-ui.pages and checks that every top-level field is on exactly one page.

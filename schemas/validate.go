@@ -125,7 +125,11 @@ func (s *Service) run(doc gojsonschema.JSONLoader) (res *gojsonschema.Result, er
 			res, err = nil, fmt.Errorf("%w: %v", ErrValidatorFailed, p)
 		}
 	}()
-	res, err = s.compiled.Validate(doc)
+	compiled, err := s.schema()
+	if err != nil {
+		return nil, fmt.Errorf("schemas: compiling %s: %w", s.ID, err)
+	}
+	res, err = compiled.Validate(doc)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: validating: %w", err)
 	}

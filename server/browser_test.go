@@ -75,9 +75,15 @@ type testServer struct {
 	stopped bool
 }
 
+// startTestServer starts a server on dataDir, or on PostgreSQL when dataDir is a
+// postgres:// URL (pgtest.URL).
 func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
 	t.Helper()
-	srv, err := New(Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits})
+	cfg := Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits}
+	if strings.HasPrefix(dataDir, "postgres://") {
+		cfg.DataDir, cfg.DatabaseURL = t.TempDir(), dataDir
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/lomake/lomake/server/kv/postgreskv/pgtest"
 )
 
 // putDraft saves a draft of a service on the server with the resident's HTTP session,
@@ -101,9 +103,16 @@ func countMatches(t testing.TB, ctx context.Context, sel string) int {
 // TestBrowserFolderAndBackOffice follows a case through its life in two browsers: a
 // resident on a phone sends it and follows it in the folder; an official takes it up in
 // the back office, writes to the resident, reads the reply and decides.
+// It runs on both storage engines: files in a directory beside LevelDB, and in
+// PostgreSQL.
 func TestBrowserFolderAndBackOffice(t *testing.T) {
+	t.Run("LevelDB", func(t *testing.T) { folderAndBackOffice(t, t.TempDir()) })
+	t.Run("PostgreSQL", func(t *testing.T) { folderAndBackOffice(t, pgtest.URL(t)) })
+}
+
+func folderAndBackOffice(t *testing.T, store string) {
 	start := time.Now()
-	srv := startTestServer(t, t.TempDir(), "127.0.0.1:0", nil)
+	srv := startTestServer(t, store, "127.0.0.1:0", nil)
 	base := srv.base
 	me := browser(t) // the resident's phone
 	tessa := steps(t, me)

@@ -171,6 +171,12 @@ func (tk *takeover) restoreFocus() {
 }
 
 func (p *FormPage) OnMount(ctx app.Context) {
+	// The schema compiles once the form shows and takes keys, not before.
+	ctx.After(100*time.Millisecond, func(app.Context) {
+		if p.service != nil {
+			p.service.Prepare()
+		}
+	})
 	pageHook = func(event string) {
 		if event == "online" {
 			p.ctx.Dispatch(func(ctx app.Context) { p.sync(ctx) })
@@ -199,16 +205,25 @@ func (p *FormPage) restructured(focusID string) {
 	})
 }
 
-func (p *FormPage) syncControls() {
+func (p *FormPage) syncControls() { p.setControls(false) }
+
+// setControls sets the controls from the document. With typing, the control that has
+// focus is left alone: the resident is typing into it, and its text reaches the
+// document when they leave it, as always.
+func (p *FormPage) setControls(typing bool) {
 	form := app.Window().GetElementByID("form")
 	if !form.Truthy() {
 		return
 	}
+	active := app.Window().Get("document").Get("activeElement")
 	els := form.Get("elements")
 	for i, n := 0, els.Length(); i < n; i++ {
 		el := els.Index(i)
 		name := el.Get("name").String()
 		if !strings.HasPrefix(name, "/") { // not an answer: the form's step, key, token
+			continue
+		}
+		if typing && el.Equal(active) {
 			continue
 		}
 		ptr, part := datePartOf(name)

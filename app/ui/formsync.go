@@ -38,6 +38,15 @@ func (p *FormPage) opened(ctx app.Context, tk *takeover) {
 			if p.service != s {
 				return
 			}
+			// The field being typed into keeps the value it was drawn with, so that
+			// drawing the draft does not overwrite keys pressed since: they reach the
+			// document when the resident leaves the field.
+			typing, drawn := "", any(nil)
+			if tk != nil {
+				if typing = focusedAnswer(); typing != "" {
+					drawn = getAt(p.doc, schemas.Segments(typing))
+				}
+			}
 			if d != nil {
 				p.base, p.rev, p.dirty = d.Base, d.Rev, d.Dirty
 				if tk == nil || !tk.Posted {
@@ -52,7 +61,15 @@ func (p *FormPage) opened(ctx app.Context, tk *takeover) {
 				p.dirty = true
 				p.keep()
 			}
-			p.restructured("")
+			if typing != "" {
+				setAt(p.doc, schemas.Segments(typing), drawn)
+			}
+			if tk != nil {
+				// The resident may be typing while this comes in: their field stays theirs.
+				p.ctx.Defer(func(app.Context) { p.setControls(true) })
+			} else {
+				p.restructured("")
+			}
 			loadUser(ctx, false, func(ctx app.Context) { p.sync(ctx) })
 		})
 	})
@@ -62,6 +79,20 @@ func (p *FormPage) opened(ctx app.Context, tk *takeover) {
 			ctx.Dispatch(func(app.Context) { p.quotaLow = true })
 		}
 	})
+}
+
+// focusedAnswer is the pointer of the field whose control has focus, else "".
+func focusedAnswer() string {
+	el := app.Window().Get("document").Get("activeElement")
+	if !el.Truthy() || !el.Get("form").Truthy() || el.Get("form").Get("id").String() != "form" {
+		return ""
+	}
+	name := el.Get("name").String()
+	if !strings.HasPrefix(name, "/") {
+		return ""
+	}
+	ptr, _ := datePartOf(name)
+	return ptr
 }
 
 // keepTyped puts back in the document what was typed on this page (lomake.js notes

@@ -7,9 +7,12 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/lomake/lomake/app/ui"
+	"github.com/lomake/lomake/schemas"
 )
 
 func main() {
+	// A page validates one form: only its schema is compiled, when first needed.
+	schemas.CompileOnUse = true
 	ui.Register()
 	app.RunWhenOnBrowser()
 }
