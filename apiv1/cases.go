@@ -127,11 +127,14 @@ type Queue struct {
 
 // AuditEntry is one official action, for admins.
 type AuditEntry struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"` // the official's name
-	Action string    `json:"action"`
-	Case   string    `json:"caseNumber,omitempty"`
-	Detail string    `json:"detail,omitempty"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"` // the official's name
+	// ActorID tells officials of the same name apart: their user id (random, not
+	// their identity code).
+	ActorID string `json:"actorId"`
+	Action  string `json:"action"`
+	Case    string `json:"caseNumber,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Audit is GET /backoffice/audit.

@@ -312,7 +312,7 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	out := apiv1.Audit{Entries: make([]apiv1.AuditEntry, 0, len(entries)), Next: next}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, apiv1.AuditEntry{At: e.At, Actor: e.ActorName, Action: e.Action, Case: e.Case, Detail: e.Detail})
+		out.Entries = append(out.Entries, apiv1.AuditEntry{At: e.At, Actor: e.ActorName, ActorID: e.ActorID, Action: e.Action, Case: e.Case, Detail: e.Detail})
 	}
 	router.JSON(w, http.StatusOK, out)
 }
