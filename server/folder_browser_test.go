@@ -169,21 +169,19 @@ func folderAndBackOffice(t *testing.T, store string) {
 	waitText(t, me, "offline", field+"-held", "odottaa tällä laitteella")
 	axeViolations(t, me, "a file waiting on the device")
 
-	// Back online she sends: the photo goes first, then the form.
-	var confirmation string
-	tessa("send",
-		connection(true),
+	// Still offline she sends: the form and the photo wait in the outbox. Back online,
+	// the photo goes first, then the form, and the receipt becomes the case number.
+	var number string
+	tessa("send offline",
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the permit
 		chromedp.WaitVisible("#f-permit-zone", chromedp.ByQuery),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Send
-		chromedp.WaitVisible("#confirmation", chromedp.ByQuery),
-		chromedp.Text("#confirmation", &confirmation, chromedp.ByQuery),
-	)
-	at := strings.Index(confirmation, "HEL-PYS-")
-	if at < 0 {
-		t.Fatalf("the confirmation gives no case number: %q", confirmation)
+		chromedp.WaitVisible("#queued-status", chromedp.ByQuery))
+	tessa("online", connection(true), chromedp.WaitVisible(".case-number", chromedp.ByQuery),
+		chromedp.Text(".case-number", &number, chromedp.ByQuery))
+	if !strings.HasPrefix(number, "HEL-PYS-") {
+		t.Fatalf("the receipt's case number: %q", number)
 	}
-	number := strings.TrimRight(strings.Fields(confirmation[at:])[0], ".")
 	row, link := "#case-"+number, "#case-link-"+number
 	tessa("the folder", open(base+"/fi/folder"),
 		chromedp.WaitVisible("#folder-table", chromedp.ByQuery), chromedp.WaitVisible(row, chromedp.ByQuery))
