@@ -9,6 +9,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/app/draft"
 	"github.com/lomake/lomake/schemas"
 )
@@ -396,7 +397,7 @@ func (p *FormPage) signedOut() bool {
 func (p *FormPage) formState() app.UI {
 	csrf := user.CSRF
 	if p.req != nil {
-		csrf = p.req.Session.CSRF
+		csrf = apiv1.MaskCSRF(p.req.Session.CSRF) // pages go compressed: see apiv1/csrf.go
 	}
 	state := []app.UI{
 		app.Input().Type("hidden").Name(fieldStep).Value(strconv.Itoa(p.step)),

@@ -312,6 +312,9 @@ func (rt *Router) guard(route Route) http.Handler {
 				}
 				token = r.PostForm.Get("csrf")
 			}
+			// A page's form carries the token masked (apiv1.MaskCSRF); the client sends it
+			// as it is.
+			token = apiv1.UnmaskCSRF(token)
 			if subtle.ConstantTimeCompare([]byte(token), []byte(caller.Session.CSRF)) != 1 {
 				Problem(w, r, http.StatusForbidden, "csrf", nil)
 				return
