@@ -34,6 +34,11 @@ const MaxBody = 512 << 10
 // as a resident clicking through a long form would, and not a flood.
 var PostRate = ratelimit.Rule{Burst: 60, Every: time.Second}
 
+// KeepRate bounds the forms kept for one address while their senders identify: a
+// family sending a few forms, not a flood filling the disk (each is at most
+// store.MaxPendingForm, for an hour).
+var KeepRate = ratelimit.Rule{Burst: 5, Every: time.Minute}
+
 // Handler answers the form posts.
 type Handler struct {
 	services *schemas.Registry
@@ -41,6 +46,7 @@ type Handler struct {
 	store    *store.Store
 	pages    *pwa.Handler
 	rate     *ratelimit.Limiter
+	keeps    *ratelimit.Limiter
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -52,7 +58,8 @@ func New(services *schemas.Registry, c *cases.Cases, st *store.Store, pages *pwa
 		now = time.Now
 	}
 	return &Handler{services: services, cases: c, store: st, pages: pages,
-		rate: ratelimit.New("form posts", PostRate, now, buckets), log: log, now: now}
+		rate:  ratelimit.New("form posts", PostRate, now, buckets),
+		keeps: ratelimit.New("kept forms", KeepRate, now, buckets), log: log, now: now}
 }
 
 // Register adds the form's post route. The router checks the CSRF token (the form's
@@ -65,8 +72,9 @@ func (h *Handler) Register(rt *router.Router) {
 // Sweep forgets rate limit state and kept forms that no longer matter (a job).
 func (h *Handler) Sweep(ctx context.Context) error {
 	_, err := h.rate.Sweep(ctx)
-	_, err2 := h.store.DeleteExpiredPendingForms(h.now())
-	return errors.Join(err, err2)
+	_, err2 := h.keeps.Sweep(ctx)
+	_, err3 := h.store.DeleteExpiredPendingForms(h.now())
+	return errors.Join(err, err2, err3)
 }
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +107,12 @@ const PendingFor = time.Hour
 // to create their profile), and sends them there; the form page then comes back with
 // the answers (Pending). A form too large to keep is shown again with a message.
 func (h *Handler) keep(w http.ResponseWriter, r *http.Request, s *schemas.Service, lang string, st *ui.FormState, data []byte, identify bool) bool {
+	if ok, _, err := h.keeps.Allow(r.Context(), "ip:"+site.Of(r).ClientIP); !ok {
+		st.Alert = "form.identifyNotKept" // the form stays on the page, with every answer
+		return false
+	} else if err != nil {
+		h.log.Warn("kept forms limit", "id", router.RequestID(r), "err", err)
+	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	token := hex.EncodeToString(b)
@@ -107,7 +121,7 @@ func (h *Handler) keep(w http.ResponseWriter, r *http.Request, s *schemas.Servic
 		if !errors.Is(err, store.ErrPendingTooLarge) {
 			h.log.Error("keeping a form", "id", router.RequestID(r), "err", err)
 		}
-		st.Alert = "form.identifyToSend"
+		st.Alert = "form.identifyNotKept"
 		return false
 	}
 	http.SetCookie(w, &http.Cookie{Name: PendingCookie, Value: token, Path: "/", MaxAge: int(PendingFor / time.Second),
