@@ -183,7 +183,7 @@ func (p *AccountPage) Render() app.UI {
 		for i, pr := range p.problems {
 			items[i] = app.Li().Body(app.A().Href("#p" + pr.Pointer[1:]).Text(pr.Message))
 		}
-		summary = app.Div().ID("error-summary").Class("error-summary").TabIndex(-1).Aria("labelledby", "error-summary-title").Body(
+		summary = app.Section().ID("error-summary").Class("error-summary").TabIndex(-1).Aria("labelledby", "error-summary-title").Body(
 			app.H2().ID("error-summary-title").Text(t(lang, "form.summary")),
 			app.Ul().Body(items...),
 		)
@@ -261,6 +261,9 @@ func (p *AccountPage) check(name, label string, checked bool, set func(bool)) ap
 	if checked {
 		box = box.Checked(true)
 	}
+	if bad { // the message is read with the box
+		box = box.Aria("describedby", id+"-error")
+	}
 	return app.Div().Class(map[bool]string{true: "field choice checkbox field-invalid", false: "field choice checkbox"}[bad]).Body(
 		p.errorLine(name),
 		box,
@@ -277,14 +280,19 @@ func (p *AccountPage) choice(name, label string, values []string, text func(stri
 		if i > 0 {
 			id += "-" + v
 		}
-		radio := app.Input().Type("radio").ID(id).Name(name).Value(v).
+		// Required for screen readers too, not only by the visible mark.
+		radio := app.Input().Type("radio").ID(id).Name(name).Value(v).Required(true).Aria("invalid", boolString(bad)).
 			OnChange(func(ctx app.Context, e app.Event) { set(v) }, app.EventScope(name+v))
 		if v == current {
 			radio = radio.Checked(true)
 		}
 		opts[i] = app.Div().Class("choice").Body(radio, app.Label().For(id).Text(text(v)))
 	}
-	return app.FieldSet().Class(map[bool]string{true: "group choices field-invalid", false: "group choices"}[bad]).Body(
+	group := app.FieldSet().Class(map[bool]string{true: "group choices field-invalid", false: "group choices"}[bad])
+	if bad {
+		group = group.Aria("describedby", "p"+name+"-error")
+	}
+	return group.Body(
 		app.Legend().Class("label").Body(app.Text(t(p.route.lang, label)), requiredMark()),
 		p.errorLine(name),
 		app.Div().Class("choice-list").Body(opts...),
