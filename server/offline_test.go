@@ -599,19 +599,22 @@ func TestBrowserOutboxAfterSessionEnded(t *testing.T) {
 	if !strings.Contains(strip, "Lähetystä odottavia lomakkeita: 1") || !strings.Contains(strip, "Tunnistaudu uudelleen") {
 		t.Errorf("status with an ended session: %q", strip)
 	}
-	run("identify again",
+	// One step at a time, so that a failure says where it stopped.
+	run("identify again: the strip's link",
 		chromedp.Click(`#net-status a[href^="/fi/login"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery))
+	run("identify again: as a person",
 		chromedp.Click(`a[href^="/fi/login?customer=person"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`button[value="bank"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[value="bank"]`, chromedp.ByQuery))
+	run("identify again: bank",
 		chromedp.Click(`button[value="bank"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#id0`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#id0`, chromedp.ByQuery))
+	run("identify again: the test service",
 		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#continue`, chromedp.ByQuery),
-		chromedp.Click(`#continue`, chromedp.ByQuery),
-		chromedp.WaitVisible(".user-name", chromedp.ByQuery),
-		poll(outboxEmpty),
-	)
+		chromedp.WaitVisible(`#continue`, chromedp.ByQuery))
+	run("identify again: back", chromedp.Click(`#continue`, chromedp.ByQuery),
+		chromedp.WaitVisible(".user-name", chromedp.ByQuery))
+	run("identify again: the outbox sends", poll(outboxEmpty))
 	if cases, _ := srv.store.CasesByService("dog-registration"); len(cases) != 1 {
 		t.Errorf("after identifying again: %d cases, want 1", len(cases))
 	}

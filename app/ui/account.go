@@ -160,7 +160,19 @@ func (p *AccountPage) fetch(ctx app.Context) {
 					pr.Language = p.route.lang
 				}
 				f := profileFields{Email: pr.Email, Phone: pr.Phone, Language: pr.Language, Channel: pr.Channel}
-				p.fields, p.saved = f, f
+				// What the user changed while this was on its way stays theirs.
+				mine, was := p.fields, p.saved
+				keep := func(cur, before, got string) string {
+					if cur != before {
+						return cur
+					}
+					return got
+				}
+				p.saved = f
+				f.Email, f.Phone = keep(mine.Email, was.Email, f.Email), keep(mine.Phone, was.Phone, f.Phone)
+				f.Language, f.Channel = keep(mine.Language, was.Language, f.Language), keep(mine.Channel, was.Channel, f.Channel)
+				f.Consent = mine.Consent
+				p.fields = f
 			}
 		})
 	})

@@ -29,7 +29,6 @@ import (
 // Handler serves everything that is not the API.
 type Handler struct {
 	pages     *app.Handler
-	static    http.Handler
 	staticFS  fs.FS
 	wasmBr    []byte
 	wasmGz    []byte
@@ -69,7 +68,7 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
 	}
-	h := &Handler{static: http.StripPrefix("/web/", http.FileServer(http.FS(static))), staticFS: static, exists: exists}
+	h := &Handler{staticFS: static, exists: exists}
 	if h.publicURL = strings.TrimRight(env[PublicURLEnv], "/"); h.publicURL != "" {
 		u, err := url.Parse(h.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
@@ -145,14 +144,15 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 		},
 		Image:                 previewImage,
 		Styles:                []string{"/web/app.css"},
-		Scripts:               []string{"/web/lomake.js"},
+		Scripts:               []string{"/web/lomake.js defer"}, // runs once parsed, after app.js, before the client
 		CacheableResources:    cacheable,
 		ServiceWorkerTemplate: workerJS,
-		RawHeaders:            []string{ui.TextSizeScript},
+		RawHeaders:            []string{wasmPreload, ui.TextSizeScript},
 		Version:               version,
 		WasmContentLength:     strconv.Itoa(meta.Size),
 		Env:                   env,
 	}
+	go h.warm()
 	return h, nil
 }
 
@@ -168,8 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveNotFound(w, r)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-cache")
-		h.static.ServeHTTP(w, r)
+		h.serveStatic(w, r, strings.TrimPrefix(p, "/web/"))
 	case p == "/robots.txt" || p == "/sitemap.xml" || p == "/ads.txt":
 		// go-app would fetch these from http://<the request's Host>/web/… and keep what
 		// it got for everyone: a forged Host would choose their content.
@@ -177,8 +176,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveNotFound(w, r)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, h.staticFS, p[1:])
+		h.serveStatic(w, r, p[1:])
 	case p == "/":
 		h.redirectToLanguage(w, r)
 	default:
@@ -254,6 +252,7 @@ func (h *Handler) isStatic(name string) bool {
 // servePage prerenders a page, or serves one of go-app's files. An address that is no
 // page gets the portal's own not-found page with status 404, in the address's language.
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
+	r = h.withoutVersionCondition(r)
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	found := ui.Routed(r.URL.Path) && !(len(segs) >= 3 && segs[1] == "services" && !h.exists(segs[2]))
 	if !locales.Supported(segs[0]) {
@@ -297,9 +296,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, page *pageWriter,
 		body = bareARIA.ReplaceAll(body, []byte(`$1="true"$2`))
 		body = h.absolutePreview(body, r)
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(page.status)
-	w.Write(body)
+	h.deliver(w, r, page, body)
 }
 
 // previewImage is the picture of a link preview.

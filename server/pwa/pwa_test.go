@@ -33,6 +33,7 @@ func files(t *testing.T, css string) fstest.MapFS {
 	meta, _ := json.Marshal(map[string]any{"size": len(wasm), "sha256": "abc"})
 	return fstest.MapFS{
 		"static/app.css":            {Data: []byte(css)},
+		"static/lomake.js":          {Data: []byte(testScript)},
 		"static/icons/icon-192.png": {Data: []byte("png")},
 		"dist/app.wasm.br":          {Data: br.Bytes()},
 		"dist/app.wasm.gz":          {Data: gz.Bytes()},
@@ -46,7 +47,7 @@ func newHandler(t *testing.T) *Handler {
 	t.Helper()
 	// go-app's routes are global: build the handler once per test binary.
 	if handler == nil {
-		h, err := New(files(t, "body{}"), []string{"dog-registration"}, nil)
+		h, err := New(files(t, testCSS), []string{"dog-registration"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,5 +427,209 @@ func TestFolderAndBackOfficePrerenderWithoutCases(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// testCSS and testScript are static files big enough to be worth compressing.
+var (
+	testCSS    = strings.Repeat(".field { margin: 0 0 1rem; }\n", 20)
+	testScript = strings.Repeat("document.addEventListener(\"input\", note, true);\n", 20)
+)
+
+// decode undoes a Content-Encoding.
+func decode(t *testing.T, encoding string, body []byte) []byte {
+	t.Helper()
+	var r io.Reader = bytes.NewReader(body)
+	switch encoding {
+	case "br":
+		r = brotli.NewReader(r)
+	case "gzip":
+		gr, err := gzip.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = gr
+	case "":
+	default:
+		t.Fatalf("unexpected Content-Encoding %q", encoding)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Pages, scripts, styles and the manifest go compressed as the browser accepts, and say
+// that they vary by it; the decompressed answer is the uncompressed one.
+func TestAnswersAreCompressedAsAccepted(t *testing.T) {
+	h := newHandler(t)
+	paths := []string{"/fi/", "/fi/services/dog-registration/form", "/app.js", "/wasm_exec.js", "/app-worker.js",
+		"/app.css", "/manifest.webmanifest", "/web/app.css", "/web/lomake.js"}
+	accepts := []struct{ accept, encoding string }{
+		{"gzip, deflate, br, zstd", "br"},
+		{"gzip", "gzip"},
+		{"br;q=0, gzip", "gzip"},
+		{"", ""},
+	}
+	for _, p := range paths {
+		plain := get(h, p).Body.Bytes()
+		// go-app writes a page's attributes in no fixed order, and a form has its own
+		// send key: a page is compared by length.
+		page := strings.HasPrefix(p, "/fi/")
+		for _, a := range accepts {
+			w := get(h, p, "Accept-Encoding", a.accept)
+			if w.Code != 200 || w.Header().Get("Content-Encoding") != a.encoding {
+				t.Errorf("%s, Accept-Encoding %q: status %d, encoding %q, want %q", p, a.accept, w.Code, w.Header().Get("Content-Encoding"), a.encoding)
+				continue
+			}
+			if !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") {
+				t.Errorf("%s: Vary %q", p, w.Header().Get("Vary"))
+			}
+			if n := w.Header().Get("Content-Length"); n != strconv.Itoa(w.Body.Len()) {
+				t.Errorf("%s, %q: Content-Length %s for %d bytes", p, a.accept, n, w.Body.Len())
+			}
+			got := decode(t, a.encoding, w.Body.Bytes())
+			if page && len(got) != len(plain) || !page && !bytes.Equal(got, plain) {
+				t.Errorf("%s, %q: decompressed it differs from the plain answer", p, a.accept)
+			}
+			if a.encoding != "" && w.Body.Len() >= len(got) {
+				t.Errorf("%s, %q: %d bytes compressed, %d plain", p, a.accept, w.Body.Len(), len(got))
+			}
+		}
+	}
+	// What is compressed already, or too small to gain, goes as it is.
+	for _, p := range []string{"/web/icons/icon-192.png"} {
+		if w := get(h, p, "Accept-Encoding", "br, gzip"); w.Header().Get("Content-Encoding") != "" {
+			t.Errorf("%s compressed again: %q", p, w.Header().Get("Content-Encoding"))
+		}
+	}
+}
+
+// A page can carry the session's CSRF token next to text from its address: compressed,
+// its length would leak the token to a site that makes the browser load it many times
+// (BREACH). Pages loaded cross-site with cookies go uncompressed.
+func TestPagesLoadedCrossSiteWithCookiesAreNotCompressed(t *testing.T) {
+	h := newHandler(t)
+	cases := []struct {
+		site, cookie, encoding string
+	}{
+		{"", "", "br"},
+		{"none", "session=x", "br"},
+		{"same-origin", "session=x", "br"},
+		{"cross-site", "", "br"},
+		{"cross-site", "session=x", ""},
+		{"same-site", "session=x", ""},
+	}
+	for _, c := range cases {
+		hdr := []string{"Accept-Encoding", "br", "Sec-Fetch-Site", c.site}
+		if c.cookie != "" {
+			hdr = append(hdr, "Cookie", c.cookie)
+		}
+		if w := get(h, "/fi/services/dog-registration", hdr...); w.Header().Get("Content-Encoding") != c.encoding {
+			t.Errorf("Sec-Fetch-Site %q, Cookie %q: encoding %q, want %q", c.site, c.cookie, w.Header().Get("Content-Encoding"), c.encoding)
+		}
+	}
+	if w := get(h, "/web/lomake.js", "Accept-Encoding", "br", "Sec-Fetch-Site", "cross-site", "Cookie", "session=x"); w.Header().Get("Content-Encoding") != "br" {
+		t.Error("a static file, which holds no secret, went uncompressed")
+	}
+}
+
+// Static files and go-app's carry a strong ETag per representation (the hash of their
+// content), so that the browser and the service worker revalidate them with a 304.
+func TestFilesRevalidateByContent(t *testing.T) {
+	h := newHandler(t)
+	for _, p := range []string{"/web/app.css", "/web/lomake.js", "/web/icons/icon-192.png", "/app.js", "/app.css", "/manifest.webmanifest"} {
+		for _, accept := range []string{"br", "gzip", ""} {
+			first := get(h, p, "Accept-Encoding", accept)
+			etag := first.Header().Get("ETag")
+			if !regexp.MustCompile(`^"[0-9a-f]{30}(-br|-gz)?"$`).MatchString(etag) {
+				t.Errorf("%s, %q: ETag %q is not a strong content hash", p, accept, etag)
+				continue
+			}
+			w := get(h, p, "Accept-Encoding", accept, "If-None-Match", etag)
+			if w.Code != http.StatusNotModified || w.Body.Len() != 0 || w.Header().Get("ETag") != etag {
+				t.Errorf("%s, %q, If-None-Match %s: status %d, %d bytes, ETag %q", p, accept, etag, w.Code, w.Body.Len(), w.Header().Get("ETag"))
+			}
+			if p != "/web/icons/icon-192.png" && accept != "" {
+				if w := get(h, p, "If-None-Match", etag); w.Code != 200 || w.Header().Get("ETag") == etag {
+					t.Errorf("%s: the %s ETag validated the uncompressed answer (%d)", p, accept, w.Code)
+				}
+			}
+		}
+	}
+	// Same content, same ETag, whichever handler; changed content, a new one.
+	other, err := New(files(t, testCSS+"body{color:red}"), []string{"dog-registration"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := get(h, "/web/app.css").Header().Get("ETag"), get(other, "/web/app.css").Header().Get("ETag"); a == b {
+		t.Errorf("a changed stylesheet kept its ETag %s", a)
+	}
+	if a, b := get(h, "/web/lomake.js").Header().Get("ETag"), get(other, "/web/lomake.js").Header().Get("ETag"); a != b {
+		t.Errorf("the same script got ETags %s and %s", a, b)
+	}
+	// A page depends on who asks and go-app writes it differently each time: it has no
+	// validator, and go-app's (the version, answered with 304 before rendering) is gone.
+	for _, inm := range []string{"", `"` + h.Version() + `"`} {
+		if w := get(h, "/fi/", "Accept-Encoding", "br", "If-None-Match", inm); w.Code != 200 || w.Header().Get("ETag") != "" {
+			t.Errorf("page, If-None-Match %q: %d, ETag %q", inm, w.Code, w.Header().Get("ETag"))
+		}
+	}
+}
+
+// HEAD and Range stay what they were: HEAD gives the headers of GET without the body, a
+// range is taken from the uncompressed file.
+func TestHeadAndRangeOfCompressedFiles(t *testing.T) {
+	h := newHandler(t)
+	for _, p := range []string{"/web/lomake.js", "/app.js"} {
+		full := get(h, p, "Accept-Encoding", "br")
+		r := httptest.NewRequest("HEAD", p, nil)
+		r.Header.Set("Accept-Encoding", "br")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != strconv.Itoa(full.Body.Len()) ||
+			w.Header().Get("Content-Encoding") != "br" || w.Header().Get("ETag") != full.Header().Get("ETag") {
+			t.Errorf("HEAD %s: %d, %d bytes, headers %v", p, w.Code, w.Body.Len(), w.Header())
+		}
+	}
+	r := httptest.NewRequest("HEAD", "/fi/", nil)
+	r.Header.Set("Accept-Encoding", "br")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Encoding") != "br" || w.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD of a page: %d, %d bytes, headers %v", w.Code, w.Body.Len(), w.Header())
+	}
+	w = get(h, "/web/lomake.js", "Accept-Encoding", "br, gzip", "Range", "bytes=0-7")
+	if w.Code != http.StatusPartialContent || w.Header().Get("Content-Encoding") != "" || w.Body.String() != testScript[:8] ||
+		w.Header().Get("Content-Range") != "bytes 0-7/"+strconv.Itoa(len(testScript)) {
+		t.Errorf("Range: %d %v %q", w.Code, w.Header(), w.Body.String())
+	}
+}
+
+// The page's head starts downloading the client (the preload matches app.js's fetch,
+// or the browser would download it twice) and blocks rendering on no script file;
+// app.js compiles the client from the network's own answer while it downloads.
+func TestPagesStartTheClientEarlyAndBlockNothing(t *testing.T) {
+	h := newHandler(t)
+	page := get(h, "/fi/services/dog-registration/form").Body.String()
+	head := page[:strings.Index(page, "</head>")]
+	if !strings.Contains(head, `<link rel="preload" href="/web/app.wasm" as="fetch" crossorigin="anonymous">`) {
+		t.Errorf("no preload of the client in the head:\n%s", head)
+	}
+	for _, tag := range regexp.MustCompile(`<script[^>]*\ssrc=[^>]*>`).FindAllString(head, -1) {
+		if !strings.Contains(tag, " defer") && !strings.Contains(tag, " async") {
+			t.Errorf("%s blocks rendering", tag)
+		}
+	}
+	if !strings.Contains(head, `<script src="/web/lomake.js" defer>`) {
+		t.Errorf("lomake.js is not deferred:\n%s", head)
+	}
+	js := get(h, "/app.js").Body.String()
+	if !regexp.MustCompile(`instantiateStreaming\(\s*fetch\("/web/app.wasm"\)`).MatchString(js) || strings.Contains(js, `fetchWithProgress("/web/app.wasm"`) {
+		t.Errorf("app.js does not compile the network's answer (has go-app's app.js changed?):\n%s", js)
+	}
+	if strings.Contains(get(h, "/fi/services/dog-registration/form?wasm=false").Body.String(), `rel="preload" href="/web/app.wasm"`) {
+		t.Error("a page without the client (?wasm=false) still downloads it")
 	}
 }

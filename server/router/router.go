@@ -3,8 +3,8 @@
 // request passes the same middleware: a request id and one access log line, recovery
 // from panics, security headers, the client's address behind trusted proxies,
 // cross-site refusal, the body limit, the session, CSRF for every state change, and
-// per-user rate limits. Handlers then only decode (DecodeJSON), call the domain and
-// answer (JSON, Problem, Invalid).
+// per-user rate limits; JSON answers go compressed (compress.go). Handlers then only
+// decode (DecodeJSON), call the domain and answer (JSON, Problem, Invalid).
 package router
 
 import (
@@ -179,7 +179,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.cfg.Log.Info("request", "id", id, "method", r.Method, "route", info.route,
 			"status", rec.status, "bytes", rec.bytes, "ms", time.Since(start).Milliseconds())
 	}()
-	rt.handler.ServeHTTP(rec, r)
+	cw, finish := compressJSON(rec, r)
+	rt.handler.ServeHTTP(cw, r)
+	finish()
 }
 
 // requestInfo is what the access log learns as the request goes through the layers.

@@ -1,0 +1,140 @@
+package router
+
+import (
+	"bytes"
+	"compress/gzip"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+)
+
+// JSON answers go compressed to a browser that accepts it: a service's schema, which
+// every form page and the service worker fetch, is 11 KB as text and 2 KB in brotli.
+// This is the one place that sees both the request's Accept-Encoding and every JSON
+// answer (JSON takes no request). Pages and files are compressed by server/pwa.
+//
+// An answer can hold a secret (the session's CSRF token) and text an attacker chose;
+// compressed, its length could betray the secret to a site that makes the browser ask
+// many times (BREACH). A site cannot make a browser ask the API cross-site: guard
+// refuses such requests before any handler.
+
+// minCompressedJSON is the smallest answer worth compressing.
+const minCompressedJSON = 1 << 10
+
+// compressWriter holds a JSON answer and sends it compressed, or as it is when small.
+// Anything else passes through.
+type compressWriter struct {
+	http.ResponseWriter
+	coding string // "br" or "gzip"
+	status int
+	held   *bytes.Buffer // the JSON answer; nil until one is written
+}
+
+// compressJSON wraps w for r, unless r accepts no compression; finish sends the held
+// answer once the handler has returned.
+func compressJSON(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, finish func()) {
+	ae := r.Header.Get("Accept-Encoding")
+	var c *compressWriter
+	switch {
+	case accepts(ae, "br"):
+		c = &compressWriter{ResponseWriter: w, coding: "br"}
+	case accepts(ae, "gzip"):
+		c = &compressWriter{ResponseWriter: w, coding: "gzip"}
+	default:
+		return w, func() {}
+	}
+	return c, c.finish
+}
+
+func (c *compressWriter) WriteHeader(code int) {
+	if c.held != nil {
+		return // superfluous, as net/http would say
+	}
+	h := c.Header()
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if c.status == 0 && mt == "application/json" && h.Get("Content-Encoding") == "" {
+		h.Add("Vary", "Accept-Encoding")
+		c.status, c.held = code, &bytes.Buffer{}
+		return
+	}
+	c.status = code
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *compressWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.WriteHeader(http.StatusOK)
+	}
+	if c.held != nil {
+		return c.held.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *compressWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// finish sends the held answer, if any.
+func (c *compressWriter) finish() {
+	if c.held == nil {
+		return
+	}
+	body, h := c.held.Bytes(), c.Header()
+	if len(body) >= minCompressedJSON {
+		body = compress(body, c.coding)
+		h.Set("Content-Encoding", c.coding)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.ResponseWriter.WriteHeader(c.status)
+	c.ResponseWriter.Write(body)
+}
+
+// Writers are pooled: a brotli writer allocates its window, more than an answer's worth.
+var brotliWriters, gzipWriters sync.Pool
+
+// compress compresses at fast levels: answers are compressed per request.
+func compress(b []byte, coding string) []byte {
+	var out bytes.Buffer
+	if coding == "br" {
+		w, _ := brotliWriters.Get().(*brotli.Writer)
+		if w == nil {
+			w = brotli.NewWriterLevel(&out, 4)
+		} else {
+			w.Reset(&out)
+		}
+		w.Write(b)
+		w.Close()
+		brotliWriters.Put(w)
+		return out.Bytes()
+	}
+	w, _ := gzipWriters.Get().(*gzip.Writer)
+	if w == nil {
+		w, _ = gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	} else {
+		w.Reset(&out)
+	}
+	w.Write(b)
+	w.Close()
+	gzipWriters.Put(w)
+	return out.Bytes()
+}
+
+// accepts reports whether an Accept-Encoding header allows coding (q > 0).
+func accepts(header, coding string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), coding) {
+			continue
+		}
+		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(q, 64)
+			return err == nil && f > 0
+		}
+		return true
+	}
+	return false
+}
