@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/lomake/lomake/server/compress"
 )
 
 // What the portal sends besides the client goes compressed when the browser accepts
@@ -50,8 +52,8 @@ func fileRepresentations(body []byte, ctype string) *representations {
 	sum := sha256.Sum256(body)
 	rep := &representations{hash: hex.EncodeToString(sum[:15]), raw: body, compress: compressible(ctype)}
 	if rep.compress && len(body) >= minCompressed {
-		rep.br = smaller(compressBrotli(body, brotli.BestCompression), body)
-		rep.gz = smaller(compressGzip(body, gzip.BestCompression), body)
+		rep.br = smaller(compress.Brotli(body, brotli.BestCompression), body)
+		rep.gz = smaller(compress.Gzip(body, gzip.BestCompression), body)
 	}
 	return rep
 }
@@ -66,9 +68,9 @@ func pageRepresentations(body []byte, ctype string, r *http.Request) *representa
 	}
 	switch preferredEncoding(r) {
 	case "br":
-		rep.br = smaller(compressBrotli(body, pageBrotli), body)
+		rep.br = smaller(compress.Brotli(body, pageBrotli), body)
 	case "gzip":
-		rep.gz = smaller(compressGzip(body, pageGzip), body)
+		rep.gz = smaller(compress.Gzip(body, pageGzip), body)
 	}
 	return rep
 }
@@ -88,9 +90,9 @@ func preferredEncoding(r *http.Request) string {
 	switch {
 	case r.Header.Get("Range") != "":
 		return ""
-	case acceptsEncoding(enc, "br"):
+	case compress.Accepts(enc, "br"):
 		return "br"
-	case acceptsEncoding(enc, "gzip"):
+	case compress.Accepts(enc, "gzip"):
 		return "gzip"
 	}
 	return ""
@@ -109,47 +111,6 @@ func compressible(ctype string) bool {
 		return true
 	}
 	return strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml")
-}
-
-// Writers are pooled: a brotli writer allocates its window, more than a page's worth.
-var (
-	brotliWriters sync.Map // level → *sync.Pool
-	gzipWriters   sync.Map
-)
-
-func pool(m *sync.Map, level int) *sync.Pool {
-	p, _ := m.LoadOrStore(level, &sync.Pool{})
-	return p.(*sync.Pool)
-}
-
-func compressBrotli(b []byte, level int) []byte {
-	var out bytes.Buffer
-	p := pool(&brotliWriters, level)
-	w, _ := p.Get().(*brotli.Writer)
-	if w == nil {
-		w = brotli.NewWriterLevel(&out, level)
-	} else {
-		w.Reset(&out)
-	}
-	w.Write(b)
-	w.Close()
-	p.Put(w)
-	return out.Bytes()
-}
-
-func compressGzip(b []byte, level int) []byte {
-	var out bytes.Buffer
-	p := pool(&gzipWriters, level)
-	w, _ := p.Get().(*gzip.Writer)
-	if w == nil {
-		w, _ = gzip.NewWriterLevel(&out, level)
-	} else {
-		w.Reset(&out)
-	}
-	w.Write(b)
-	w.Close()
-	p.Put(w)
-	return out.Bytes()
 }
 
 // fileCache keeps files compressed, by content, so that each is compressed once
@@ -195,9 +156,9 @@ func serveRepresentation(w http.ResponseWriter, r *http.Request, rep *representa
 		enc := r.Header.Get("Accept-Encoding")
 		switch {
 		case r.Header.Get("Range") != "":
-		case rep.br != nil && acceptsEncoding(enc, "br"):
+		case rep.br != nil && compress.Accepts(enc, "br"):
 			body, coding = rep.br, "br"
-		case rep.gz != nil && acceptsEncoding(enc, "gzip"):
+		case rep.gz != nil && compress.Accepts(enc, "gzip"):
 			body, coding = rep.gz, "gzip"
 		}
 	}
@@ -226,10 +187,10 @@ func sendCompressed(w http.ResponseWriter, r *http.Request, status int, body []b
 		if len(body) >= minCompressed && mayCompressPage(r) {
 			switch preferredEncoding(r) {
 			case "br":
-				body = compressBrotli(body, pageBrotli)
+				body = compress.Brotli(body, pageBrotli)
 				hdr.Set("Content-Encoding", "br")
 			case "gzip":
-				body = compressGzip(body, pageGzip)
+				body = compress.Gzip(body, pageGzip)
 				hdr.Set("Content-Encoding", "gzip")
 			}
 		}

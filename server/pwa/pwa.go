@@ -23,6 +23,7 @@ import (
 
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/server/compress"
 	"github.com/lomake/lomake/server/site"
 )
 
@@ -198,11 +199,11 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	accept := r.Header.Get("Accept-Encoding")
 	switch {
-	case acceptsEncoding(accept, "br"):
+	case compress.Accepts(accept, "br"):
 		hdr.Set("Content-Encoding", "br")
 		hdr.Set("Content-Length", strconv.Itoa(len(h.wasmBr)))
 		w.Write(h.wasmBr)
-	case acceptsEncoding(accept, "gzip"):
+	case compress.Accepts(accept, "gzip"):
 		hdr.Set("Content-Encoding", "gzip")
 		hdr.Set("Content-Length", strconv.Itoa(len(h.wasmGz)))
 		w.Write(h.wasmGz)
@@ -214,23 +215,6 @@ func (h *Handler) serveWasm(w http.ResponseWriter, r *http.Request) {
 		}
 		io.Copy(w, zr)
 	}
-}
-
-// acceptsEncoding reports whether an Accept-Encoding header allows enc (q > 0).
-func acceptsEncoding(header, enc string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), enc) {
-			continue
-		}
-		q := strings.TrimSpace(params)
-		if v, ok := strings.CutPrefix(q, "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			return err == nil && f > 0
-		}
-		return true
-	}
-	return false
 }
 
 // redirectToLanguage sends "/" to the remembered language, else the browser's.

@@ -6,10 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 
-	"github.com/andybalholm/brotli"
+	"github.com/lomake/lomake/server/compress"
 )
 
 // JSON answers go compressed to a browser that accepts it: a service's schema, which
@@ -40,9 +38,9 @@ func compressJSON(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter
 	ae := r.Header.Get("Accept-Encoding")
 	var c *compressWriter
 	switch {
-	case accepts(ae, "br"):
+	case compress.Accepts(ae, "br"):
 		c = &compressWriter{ResponseWriter: w, coding: "br"}
-	case accepts(ae, "gzip"):
+	case compress.Accepts(ae, "gzip"):
 		c = &compressWriter{ResponseWriter: w, coding: "gzip"}
 	default:
 		return w, func() {}
@@ -85,7 +83,7 @@ func (c *compressWriter) finish() {
 	}
 	body, h := c.held.Bytes(), c.Header()
 	if len(body) >= minCompressedJSON {
-		body = compress(body, c.coding)
+		body = pack(body, c.coding)
 		h.Set("Content-Encoding", c.coding)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -93,48 +91,10 @@ func (c *compressWriter) finish() {
 	c.ResponseWriter.Write(body)
 }
 
-// Writers are pooled: a brotli writer allocates its window, more than an answer's worth.
-var brotliWriters, gzipWriters sync.Pool
-
-// compress compresses at fast levels: answers are compressed per request.
-func compress(b []byte, coding string) []byte {
-	var out bytes.Buffer
+// pack compresses an answer at a fast level: answers are compressed per request.
+func pack(b []byte, coding string) []byte {
 	if coding == "br" {
-		w, _ := brotliWriters.Get().(*brotli.Writer)
-		if w == nil {
-			w = brotli.NewWriterLevel(&out, 4)
-		} else {
-			w.Reset(&out)
-		}
-		w.Write(b)
-		w.Close()
-		brotliWriters.Put(w)
-		return out.Bytes()
+		return compress.Brotli(b, 4)
 	}
-	w, _ := gzipWriters.Get().(*gzip.Writer)
-	if w == nil {
-		w, _ = gzip.NewWriterLevel(&out, gzip.BestSpeed)
-	} else {
-		w.Reset(&out)
-	}
-	w.Write(b)
-	w.Close()
-	gzipWriters.Put(w)
-	return out.Bytes()
-}
-
-// accepts reports whether an Accept-Encoding header allows coding (q > 0).
-func accepts(header, coding string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), coding) {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(q, 64)
-			return err == nil && f > 0
-		}
-		return true
-	}
-	return false
+	return compress.Gzip(b, gzip.BestSpeed)
 }
