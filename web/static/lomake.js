@@ -91,6 +91,17 @@
   }
 
   document.addEventListener("input", note, true);
+  // This script is deferred: what was typed before it ran (a slow phone shows the
+  // page before it has run) is noted now, as if typed just now.
+  (function () {
+    var form = document.getElementById("form");
+    if (!form) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var changed = el.type === "checkbox" || el.type === "radio" ? el.checked !== el.defaultChecked :
+        "defaultValue" in el && el.type !== "hidden" && el.type !== "file" && el.value !== el.defaultValue;
+      if (changed) note({ target: el });
+    });
+  })();
   // A tab put away or closed mid-wait writes at once.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && timer) flush();
