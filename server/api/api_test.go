@@ -38,6 +38,12 @@ func newServer(t *testing.T) *server {
 // newServerWith serves the given services.
 func newServerWith(t *testing.T, services *schemas.Registry) *server {
 	t.Helper()
+	return newServerLogging(t, services, io.Discard)
+}
+
+// newServerLogging serves the given services and writes the server's log to w.
+func newServerLogging(t *testing.T, services *schemas.Registry, w io.Writer) *server {
+	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +51,7 @@ func newServerWith(t *testing.T, services *schemas.Registry) *server {
 	t.Cleanup(func() { st.Close() })
 	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
 	sm := session.New(st, clock)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(w, nil))
 	rt := router.New(router.Config{Sessions: sm, Store: st, AdminToken: "admin-secret", Log: log})
 	New(services, st, cases.New(st, clock, log), DefaultLimits, nil, log, clock).Register(rt)
 	srv := httptest.NewServer(rt)

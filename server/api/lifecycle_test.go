@@ -4,20 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
-	"github.com/lomake/lomake/server/cases"
-	"github.com/lomake/lomake/server/router"
-	"github.com/lomake/lomake/server/session"
 	"github.com/lomake/lomake/server/store"
 )
 
@@ -253,19 +247,7 @@ func newLoggedServer(t *testing.T, w io.Writer) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
-	sm := session.New(st, clock)
-	log := slog.New(slog.NewTextHandler(w, nil))
-	rt := router.New(router.Config{Sessions: sm, Store: st, AdminToken: "admin-secret", Log: log})
-	New(services, st, cases.New(st, clock, log), DefaultLimits, nil, log, clock).Register(rt)
-	srv := httptest.NewServer(rt)
-	t.Cleanup(srv.Close)
-	return &server{srv, st, sm}
+	return newServerLogging(t, services, w)
 }
 
 // syncBuffer is a log the server writes while the test reads it.

@@ -23,19 +23,27 @@ func officialFor(t *testing.T, c *Cases, st *store.Store, u store.User, roles []
 	return o
 }
 
-// An official who sent a case as a resident is a party to it: they may read it but
-// never handle it (Hallintolaki 28 §); another official of the service does.
-func TestOfficialNeverHandlesOwnCase(t *testing.T) {
+// ownCase sets up Joni, an official of every service and an admin, who has sent a
+// case as a resident, and Tiina, an official of its service.
+func ownCase(t *testing.T) (c *Cases, st *store.Store, joni, tiina Official, res Result) {
+	t.Helper()
 	c, st, s := setup(t, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	ctx := context.Background()
 	joniUser := store.User{ID: "joni", IdentityCode: "010469-999W", GivenName: "Joni", FamilyName: "Kivi"}
-	joni := officialFor(t, c, st, joniUser, []string{"official", "admin"}, "*")
-	tiina := officialFor(t, c, st, store.User{ID: "tiina", IdentityCode: "261298-998X", GivenName: "Tiina", FamilyName: "Testilä"},
+	joni = officialFor(t, c, st, joniUser, []string{"official", "admin"}, "*")
+	tiina = officialFor(t, c, st, store.User{ID: "tiina", IdentityCode: "261298-998X", GivenName: "Tiina", FamilyName: "Testilä"},
 		[]string{"official"}, s.ID)
-	res, err := c.Submit(ctx, Submission{Service: s, Owner: joniUser, Lang: "fi", Data: []byte(dog)})
+	res, err := c.Submit(context.Background(), Submission{Service: s, Owner: joniUser, Lang: "fi", Data: []byte(dog)})
 	if err != nil || res.Case.Number == "" {
 		t.Fatalf("%+v %v", res, err)
 	}
+	return c, st, joni, tiina, res
+}
+
+// An official who sent a case as a resident is a party to it: they may read it but
+// never handle it (Hallintolaki 28 §); another official of the service does.
+func TestOfficialNeverHandlesOwnCase(t *testing.T) {
+	c, st, joni, tiina, res := ownCase(t)
+	ctx := context.Background()
 	number := res.Case.Number
 	if !joni.Disqualified(res.Case) || tiina.Disqualified(res.Case) {
 		t.Fatalf("disqualified: joni %v, tiina %v", joni.Disqualified(res.Case), tiina.Disqualified(res.Case))
@@ -79,7 +87,7 @@ func TestOfficialNeverHandlesOwnCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.ActorID == joniUser.ID {
+		if e.ActorID == joni.User.ID {
 			t.Errorf("audit entry for a refused act: %+v", e)
 		}
 	}
@@ -91,21 +99,13 @@ func TestOfficialNeverHandlesOwnCase(t *testing.T) {
 // Opening one's own case in the back office is allowed, but the resident's messages are
 // not read for the city: they stay unread for the official who handles it.
 func TestOfficialOpensOwnCase(t *testing.T) {
-	c, st, s := setup(t, time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	c, _, joni, tiina, res := ownCase(t)
 	ctx := context.Background()
-	joniUser := store.User{ID: "joni", IdentityCode: "010469-999W", GivenName: "Joni", FamilyName: "Kivi"}
-	joni := officialFor(t, c, st, joniUser, []string{"official", "admin"}, "*")
-	tiina := officialFor(t, c, st, store.User{ID: "tiina", IdentityCode: "261298-998X", GivenName: "Tiina", FamilyName: "Testilä"},
-		[]string{"official"}, s.ID)
-	res, err := c.Submit(ctx, Submission{Service: s, Owner: joniUser, Lang: "fi", Data: []byte(dog)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	number := res.Case.Number
 	if _, err := c.Message(ctx, tiina, number, "Onko koira rokotettu?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Reply(ctx, joniUser, number, "On."); err != nil {
+	if _, err := c.Reply(ctx, joni.User, number, "On."); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []struct {
