@@ -127,7 +127,7 @@ func TestMegabytes(t *testing.T) {
 func TestFileTypeOf(t *testing.T) {
 	for name, want := range map[string]string{
 		"a.pdf": "pdf", "A.JPEG": "jpg", "a.jpg": "jpg", "x.tar.zip": "zip", "a.docx": "docx", "ohje.TXT": "txt",
-		"a.exe": "", "a": "", "a.pdf.": "", "a.pdf.exe": "", "dir.pdf/a": "",
+		"a.exe": "", "a": "", ".pdf": "pdf", "a.pdf.": "", "a.pdf.exe": "", "dir.pdf/a": "",
 	} {
 		if got := FileTypeOf(name); got != want {
 			t.Errorf("FileTypeOf(%q) = %q, want %q", name, got, want)

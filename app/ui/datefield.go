@@ -8,7 +8,6 @@ package ui
 // "2016-05-01", or what was typed so far ("2016-5-"), which validation then names.
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -161,15 +160,4 @@ func (p *FormPage) datePartChanged(ptr, part string) app.EventHandler {
 		p.saved(ctx)
 		activity(ctx)
 	}
-}
-
-// sortedKeys are a map's keys in order: answers are set in a fixed order, a date's
-// parts day, month, year.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

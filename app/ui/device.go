@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -80,7 +82,7 @@ func readDraft(s *schemas.Service, then func(*localDraft)) {
 		}
 		if len(rec.Typed) > 0 {
 			before := valueText(d.Doc)
-			for _, name := range sortedKeys(rec.Typed) {
+			for _, name := range slices.Sorted(maps.Keys(rec.Typed)) {
 				d.Doc = setAnswer(s, d.Doc, name, rec.Typed[name])
 			}
 			d.Dirty = d.Dirty || valueText(d.Doc) != before

@@ -8,6 +8,7 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -76,7 +77,7 @@ type uploadAnswer struct {
 func checkFile(n *schemas.Node, ptr, name string, size int64) (schemas.Violation, bool) {
 	params := map[string]any{"name": name}
 	switch t := schemas.FileTypeOf(name); {
-	case t == "" || !contains(n.Accept, t):
+	case t == "" || !slices.Contains(n.Accept, t):
 		params["types"] = n.Accept
 		return schemas.Violation{Pointer: ptr, Code: "fileType", Params: params}, false
 	case size > n.MaxSize:
@@ -86,15 +87,6 @@ func checkFile(n *schemas.Node, ptr, name string, size int64) (schemas.Violation
 		return schemas.Violation{Pointer: ptr, Code: "fileEmpty", Params: params}, false
 	}
 	return schemas.Violation{}, true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fileField renders a file field: its label, the types and size it takes, the file it

@@ -7,11 +7,12 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 )
 
 // fileTestService is a form with one file field: a certificate, pdf/jpg/png, at most 1 MiB.
 func fileTestService(t *testing.T) *schemas.Service {
-	return testService(t, "attachment-test", "LII", `
+	return schematest.Service(t, "attachment-test", "LII", `
   "required": ["certificate"],
   "properties": {
     "certificate": {"type": "string", "title": "Todistus",

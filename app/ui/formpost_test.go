@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 )
 
 // postTestService is a form of two pages: a name, a count, a date of birth and a
 // declaration; then a list of children (at most 3, each with a required first name).
 func postTestService(t *testing.T) *schemas.Service {
-	return testService(t, "post-test", "POS", `
+	return schematest.Service(t, "post-test", "POS", `
   "required": ["name", "agree"],
   "properties": {
     "name": {"type": "string", "title": "Nimi", "x-i18n": {"sv": {"title": "Namn"}, "en": {"title": "Name"}}},

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +109,7 @@ func (p *FormPage) keepTyped() bool {
 		return false
 	}
 	before := valueText(p.doc)
-	for _, name := range sortedKeys(typed) {
+	for _, name := range slices.Sorted(maps.Keys(typed)) {
 		p.doc = setAnswer(p.service, p.doc, name, typed[name])
 	}
 	return valueText(p.doc) != before

@@ -121,7 +121,7 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request) {
 		router.Invalid(w, r, []apiv1.FieldError{{Pointer: pointer, Code: code, Params: params, Message: s.Message(router.Lang(r), v)}})
 	}
 	// What the headers already tell is refused before a byte is read.
-	switch t := files.TypeOf(name); {
+	switch t := schemas.FileTypeOf(name); {
 	case t == "" || !slices.Contains(field.Accept, t):
 		refuse("fileType", map[string]any{"types": field.Accept})
 		return
@@ -178,7 +178,7 @@ func (a *API) createUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body io.Reader = io.MultiReader(bytes.NewReader(head), in)
-	if files.TypeOf(name) == "txt" {
+	if schemas.FileTypeOf(name) == "txt" {
 		body = files.CheckText(body)
 	}
 	info, err := a.up.files.Put(ctx, id, body, field.MaxSize)

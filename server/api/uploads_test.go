@@ -25,6 +25,7 @@ import (
 
 	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 	"github.com/lomake/lomake/server/cases"
 	"github.com/lomake/lomake/server/files"
 	"github.com/lomake/lomake/server/kv"
@@ -39,20 +40,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // attachmentsSchema is a service with file fields: a certificate (pdf, jpg, png, at most
 // 1 MiB), notes (txt), and a list of appendices of any type and the default size.
-const attachmentsSchema = `{
-  "$schema": "http://json-schema.org/draft-07/schema#",
-  "type": "object",
-  "title": "Liitetesti",
-  "x-i18n": {"sv": {"title": "Bilagetest"}, "en": {"title": "Attachment test"}},
-  "x-service": {
-    "code": "LII", "version": 1, "keepInFolder": true,
-    "name": {"fi": "Liitetesti", "sv": "Bilagetest", "en": "Attachment test"},
-    "summary": {"fi": "a", "sv": "b", "en": "c"},
-    "description": {"fi": "a", "sv": "b", "en": "c"},
-    "audience": {"fi": "a", "sv": "b", "en": "c"},
-    "processingTime": {"fi": "a", "sv": "b", "en": "c"},
-    "department": {"fi": "a", "sv": "b", "en": "c"}
-  },
+var attachmentsSchema = schematest.Source("LII", `
   "properties": {
     "name": {"type": "string", "title": "Nimi", "x-i18n": {"sv": {"title": "Namn"}, "en": {"title": "Name"}}},
     "certificate": {"type": "string", "title": "Todistus",
@@ -66,8 +54,7 @@ const attachmentsSchema = `{
       "items": {"type": "string", "title": "Liite",
         "x-i18n": {"sv": {"title": "Bilaga"}, "en": {"title": "Appendix"}},
         "x-ui": {"widget": "file"}}}
-  }
-}`
+  }`)
 
 // uploadServer is the API with its upload routes, on one of the two setups a
 // deployment uses: LevelDB with files in a directory, or PostgreSQL with files in it.

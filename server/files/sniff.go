@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"path"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/lomake/lomake/schemas"
 )
 
 var (
@@ -23,25 +23,26 @@ var (
 // SniffLen is how much of a file's start Sniff needs.
 const SniffLen = 512
 
-// fileType is one kind of file a form may take.
+// fileType is one kind of file a form may take. Which names are of which type is the
+// schemas' (schemas.FileTypeOf), so that a form's check before uploading and the
+// server's read one table.
 type fileType struct {
-	media   string   // the media type it is kept and served as
-	exts    []string // the name extensions it may have
-	content string   // what its content must look like (a kind of contentKind)
+	media   string // the media type it is kept and served as
+	content string // what its content must look like (a kind of contentKind)
 }
 
 // types are the portal's file types, by the names authors use in x-ui.accept
 // (schemas.FileTypes lists the same names; a test keeps them equal).
 var types = map[string]fileType{
-	"pdf":  {"application/pdf", []string{"pdf"}, "pdf"},
-	"jpg":  {"image/jpeg", []string{"jpg", "jpeg"}, "jpeg"},
-	"png":  {"image/png", []string{"png"}, "png"},
-	"doc":  {"application/msword", []string{"doc"}, "ole2"},
-	"xls":  {"application/vnd.ms-excel", []string{"xls"}, "ole2"},
-	"docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", []string{"docx"}, "zip"},
-	"xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", []string{"xlsx"}, "zip"},
-	"txt":  {"text/plain; charset=utf-8", []string{"txt"}, "text"},
-	"zip":  {"application/zip", []string{"zip"}, "zip"},
+	"pdf":  {"application/pdf", "pdf"},
+	"jpg":  {"image/jpeg", "jpeg"},
+	"png":  {"image/png", "png"},
+	"doc":  {"application/msword", "ole2"},
+	"xls":  {"application/vnd.ms-excel", "ole2"},
+	"docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "zip"},
+	"xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip"},
+	"txt":  {"text/plain; charset=utf-8", "text"},
+	"zip":  {"application/zip", "zip"},
 }
 
 // Types lists the file types Sniff knows, by their x-ui.accept names.
@@ -51,23 +52,6 @@ func Types() []string {
 		out = append(out, t)
 	}
 	return out
-}
-
-// TypeOf is the type of a file name by its extension ("jpg" for kuva.JPEG), or "" for
-// a name of no type the portal takes.
-func TypeOf(name string) string {
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
-	if ext == "" {
-		return ""
-	}
-	for t, ft := range types {
-		for _, e := range ft.exts {
-			if e == ext {
-				return t
-			}
-		}
-	}
-	return ""
 }
 
 // Sniff judges a file by its name and the start of its content (the first SniffLen
@@ -83,7 +67,7 @@ func Sniff(head []byte, name string) (string, error) {
 	if got == "program" {
 		return "", ErrExecutable
 	}
-	ft, ok := types[TypeOf(name)]
+	ft, ok := types[schemas.FileTypeOf(name)]
 	if !ok || got != ft.content {
 		return "", ErrWrongType
 	}
