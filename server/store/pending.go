@@ -13,8 +13,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,10 +38,7 @@ type PendingForm struct {
 	Expires   time.Time       `json:"expires"`
 }
 
-func pendingFormKey(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return []byte(pendingFormPrefix + hex.EncodeToString(h[:]))
-}
+func pendingFormKey(token string) []byte { return secretKey(pendingFormPrefix, token) }
 
 // PutPendingForm keeps a form under token until f.Expires.
 func (s *Store) PutPendingForm(token string, f PendingForm) error {

@@ -189,7 +189,11 @@ func idleSince(v []byte, t time.Time) (bool, error) {
 	return sess.LastSeen.Before(t), nil
 }
 
-func sessionKey(id string) []byte {
-	sum := sha256.Sum256([]byte(id))
-	return []byte(sessionPrefix + hex.EncodeToString(sum[:]))
+func sessionKey(id string) []byte { return secretKey(sessionPrefix, id) }
+
+// secretKey keys a record by a hash of the secret a cookie carries, so that a copy of
+// the database (a backup, a disk image) holds no usable cookie values.
+func secretKey(prefix, secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return []byte(prefix + hex.EncodeToString(sum[:]))
 }
