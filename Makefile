@@ -9,7 +9,7 @@ AXE_JS    := $(CURDIR)/$(AXE_DIR)/node_modules/axe-core/axe.min.js
 AXE_VER   := 4.14.1
 
 # Everything the WebAssembly client is built from.
-CLIENT_SRC := $(shell find app schemas locales -name '*.go' -o -name '*.json') go.mod go.sum
+CLIENT_SRC := $(shell find app schemas locales apiv1 third_party -name '*.go' -o -name '*.json') go.mod go.sum
 
 # The client is built without inlining except in the packages that validate (runtime,
 # reflect, regexp, encoding/json, gojsonschema, our schemas): go-app's builders, net/http

@@ -49,3 +49,7 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.42.0 // indirect
 )
+
+// gojsonschema v1.2.0 with one change: it never fetches a schema over the network
+// (third_party/gojsonschema/README.lomake.md).
+replace github.com/xeipuuv/gojsonschema => ./third_party/gojsonschema

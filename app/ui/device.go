@@ -15,16 +15,16 @@ import (
 // changes made from it go through ctx.Dispatch.
 
 // device calls window.lomake[fn] and hands its answer to then ("" when the device
-// store is missing or failed).
+// store is missing or failed, the call refused included).
 func device(fn string, then func(string), args ...any) {
 	lo := app.Window().Get("lomake")
 	if !lo.Truthy() {
 		then("")
 		return
 	}
-	lo.Call(fn, args...).Then(func(v app.Value) {
+	settle(lo.Call(fn, args...), func(v app.Value, err error) {
 		switch {
-		case v == nil:
+		case err != nil || v == nil:
 			then("")
 		case v.Type() == app.TypeString:
 			then(v.String())

@@ -252,9 +252,9 @@ func (p *FormPage) fileChosen(n *schemas.Node, ptr string) app.EventHandler {
 			return
 		}
 		serviceID := p.service.ID
-		lo.Call("upload", input, serviceID, ptr, user.CSRF, lang, fieldID(ptr)+"-progress", keepOnly).Then(func(v app.Value) {
+		settle(lo.Call("upload", input, serviceID, ptr, user.CSRF, lang, fieldID(ptr)+"-progress", keepOnly), func(v app.Value, err error) {
 			var ans uploadAnswer
-			if v == nil || v.Type() != app.TypeString || json.Unmarshal([]byte(v.String()), &ans) != nil {
+			if err != nil || v == nil || v.Type() != app.TypeString || json.Unmarshal([]byte(v.String()), &ans) != nil {
 				ans.Status = -1
 			}
 			p.ctx.Dispatch(func(ctx app.Context) {

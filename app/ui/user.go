@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,18 +72,18 @@ type apiResult struct {
 	body   []byte
 }
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
-
 // call sends a request to our API from the browser, with the session's CSRF token.
 // It runs off the UI goroutine.
 func call(method, path, lang string, body any, headers ...string) (apiResult, error) {
-	var rd io.Reader
+	var text string
+	h := map[string]string{}
 	if body != nil {
 		data, err := json.Marshal(body)
 		if err != nil {
 			return apiResult{}, err
 		}
-		rd = bytes.NewReader(data)
+		text = string(data)
+		h["Content-Type"] = "application/json"
 	}
 	u := app.Window().URL()
 	// A path may carry its own query (/api/v1/cases?q=…), already escaped.
@@ -97,34 +95,22 @@ func call(method, path, lang string, body any, headers ...string) (apiResult, er
 		}
 		target.RawQuery += "lang=" + lang
 	}
-	req, err := http.NewRequest(method, target.String(), rd)
-	if err != nil {
-		return apiResult{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if user.CSRF != "" {
-		req.Header.Set("X-CSRF-Token", user.CSRF)
+		h["X-CSRF-Token"] = user.CSRF
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		h[headers[i]] = headers[i+1]
 	}
-	res, err := httpClient.Do(req)
+	status, data, err := fetch(method, target.String(), text, h)
 	if err != nil {
 		setOnline(false)
 		return apiResult{}, err
 	}
 	setOnline(true)
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return apiResult{}, err
-	}
-	if res.StatusCode == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized {
 		user = signedIn{Loaded: true}
 	}
-	return apiResult{res.StatusCode, data}, nil
+	return apiResult{status, data}, nil
 }
 
 // Paths of the signed-in pages.
