@@ -154,10 +154,7 @@ func (p *FormPage) datePartChanged(ptr, part string) app.EventHandler {
 		// A date half typed is not yet wrong: its error waits for the last part, or for
 		// Next, unless one is shown already.
 		v, _ := getAt(p.doc, schemas.Segments(ptr)).(string)
-		if y, m, d := splitDate(v); (y != "" && m != "" && d != "") || v == "" || p.hasError(ptr) {
-			p.check(ptr)
-		}
-		p.saved(ctx)
-		activity(ctx)
+		y, m, d := splitDate(v)
+		p.answered(ctx, ptr, (y != "" && m != "" && d != "") || v == "" || p.hasError(ptr))
 	}
 }

@@ -51,7 +51,7 @@ func widget(n *schemas.Node) string {
 	return "text"
 }
 
-// field renders a node at ptr.
+// field renders a node at ptr: a group (an object, a list) or one answer.
 func (p *FormPage) field(n *schemas.Node, ptr string) app.UI {
 	switch widget(n) {
 	case "hidden":
@@ -60,17 +60,54 @@ func (p *FormPage) field(n *schemas.Node, ptr string) app.UI {
 		return p.object(n, ptr)
 	case "array":
 		return p.array(n, ptr)
+	case "file":
+		return p.fileField(n, ptr, "", false)
+	}
+	return p.answer(n, ptr, "", false)
+}
+
+// answer is the field of one answer, as a component of its own. label overrides the
+// node's title (list items).
+func (p *FormPage) answer(n *schemas.Node, ptr, label string, inList bool) app.UI {
+	f := &fieldView{Node: n, Ptr: ptr, Label: label, InList: inList, Lang: p.route.lang, Value: p.value(ptr), form: p}
+	if v, ok := p.shown[ptr]; ok {
+		f.Message = p.service.Message(p.route.lang, v)
+	}
+	return f
+}
+
+// fieldView is one answer's field. Leaving a field re-renders that field alone: go-app
+// re-renders the component an event belongs to and every component above it, so the
+// field's handlers cancel the form's update unless something outside the field changed
+// (the error summary). When the form renders, go-app compares each field's exported
+// fields with the new ones and renders again only the fields whose answer, message or
+// language changed. Render reads the form itself; the exported fields are what it
+// shows, for that comparison.
+type fieldView struct {
+	app.Compo
+
+	Node    *schemas.Node
+	Ptr     string
+	Label   string
+	InList  bool
+	Lang    string
+	Value   string
+	Message string
+
+	form *FormPage
+}
+
+func (f *fieldView) Render() app.UI {
+	p, n, ptr := f.form, f.Node, f.Ptr
+	switch widget(n) {
 	case "radio":
 		return p.radios(n, ptr)
 	case "checkbox":
 		return p.checkbox(n, ptr)
-	case "file":
-		return p.fileField(n, ptr, "", false)
 	case "date":
 		return p.dateField(n, ptr)
-	default:
-		return p.input(n, ptr)
 	}
+	return p.control(n, ptr, f.Label, f.InList)
 }
 
 func (p *FormPage) object(n *schemas.Node, ptr string) app.UI {
@@ -119,7 +156,7 @@ func (p *FormPage) array(n *schemas.Node, ptr string) app.UI {
 		} else if widget(n.Items) == "file" {
 			body = p.fileField(n.Items, itemPtr, title, true)
 		} else {
-			body = p.control(n.Items, itemPtr, title, true)
+			body = p.answer(n.Items, itemPtr, title, true)
 		}
 		var remove app.UI
 		if len(items) > n.MinItems {
@@ -182,11 +219,6 @@ func (p *FormPage) removeItem(ctx app.Context, ptr string, i int) {
 	p.check(ptr)
 	p.saved(ctx)
 	p.restructured(fieldID(ptr))
-}
-
-// input renders a labelled text-like control or select.
-func (p *FormPage) input(n *schemas.Node, ptr string) app.UI {
-	return p.control(n, ptr, "", false)
 }
 
 // control renders one labelled control. label overrides the node's title (list items).
@@ -451,9 +483,19 @@ func valueText(v any) string {
 func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		setAt(p.doc, schemas.Segments(ptr), controlValue(n, controlText(ctx.JSSrc())))
-		p.check(ptr)
-		p.saved(ctx)
-		activity(ctx)
+		p.answered(ctx, ptr, true)
+	}
+}
+
+// answered follows a change of the answer at ptr: the field shows its problem (when
+// check), the draft is kept, and only the field re-renders unless the change shows
+// elsewhere on the form.
+func (p *FormPage) answered(ctx app.Context, ptr string, check bool) {
+	wide := check && p.check(ptr)
+	p.saved(ctx)
+	activity(ctx)
+	if !wide && p.ctx.Src() != nil {
+		p.ctx.PreventUpdate()
 	}
 }
 

@@ -560,8 +560,9 @@ func (p *FormPage) showErrors(ctx app.Context, vs []schemas.Violation) {
 }
 
 // check validates the document again after a field changed and updates what is shown
-// for that field (and anything inside it).
-func (p *FormPage) check(ptr string) {
+// for that field (and anything inside it). It reports whether that changed anything
+// outside the field: an entry of the error summary.
+func (p *FormPage) check(ptr string) (wide bool) {
 	inside := func(q string) bool { return q == ptr || strings.HasPrefix(q, ptr+"/") }
 	for q := range p.shown {
 		if inside(q) {
@@ -580,12 +581,14 @@ func (p *FormPage) check(ptr string) {
 			kept = append(kept, v)
 		}
 	}
-	if len(kept) != len(p.summary) && app.IsClient {
+	wide = len(kept) != len(p.summary)
+	if wide && app.IsClient {
 		p.summary = kept
 		p.setTitle(p.ctx) // without "Error:" once nothing is left
 		p.keepInPlace()
 	}
 	p.summary = kept
+	return wide
 }
 
 // keepInPlace keeps the focused control where it is on the screen when what is above
