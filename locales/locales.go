@@ -26,25 +26,41 @@ var names = map[string]string{"fi": "Suomi", "sv": "Svenska", "en": "English"}
 //go:embed fi.json sv.json en.json
 var files embed.FS
 
-var (
-	loadOnce   sync.Once
-	localizers map[string]*i18n.Localizer
-	loadErr    error
-)
+// Each language loads on its first use, on its own: the browser client starts with
+// the page's language only.
+var loaded = map[string]*messages{}
 
-func load() {
-	bundle := i18n.NewBundle(language.Finnish)
-	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	localizers = make(map[string]*i18n.Localizer, len(Languages))
+type messages struct {
+	once      sync.Once
+	localizer *i18n.Localizer
+	err       error
+}
+
+func init() {
 	for _, lang := range Languages {
+		loaded[lang] = &messages{}
+	}
+}
+
+// Load loads a language's messages now rather than on first use.
+func Load(lang string) { localizer(Orient(lang)) }
+
+// localizer returns a language's messages, loading them on first use.
+func localizer(lang string) (*i18n.Localizer, error) {
+	l := loaded[lang]
+	l.once.Do(func() {
+		tag := language.Make(lang)
+		bundle := i18n.NewBundle(tag)
+		bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 		if _, err := bundle.LoadMessageFileFS(files, lang+".json"); err != nil {
-			loadErr = fmt.Errorf("locales: loading %s.json: %w", lang, err)
+			l.err = fmt.Errorf("locales: loading %s.json: %w", lang, err)
 			return
 		}
 		// No fallback languages: a missing translation must show as missing
 		// (the completeness test catches it) rather than as Finnish.
-		localizers[lang] = i18n.NewLocalizer(bundle, lang)
-	}
+		l.localizer = i18n.NewLocalizer(bundle, lang)
+	})
+	return l.localizer, l.err
 }
 
 // Supported reports whether lang is one of the portal's languages.
@@ -67,13 +83,9 @@ func Orient(lang string) string {
 // T returns the message id in lang with data filled in. An unknown id or language
 // returns the id itself, so a gap shows in the page instead of breaking it.
 func T(lang, id string, data map[string]any) string {
-	loadOnce.Do(load)
-	if loadErr != nil {
+	l, err := localizer(Orient(lang))
+	if err != nil {
 		return id
-	}
-	l, ok := localizers[lang]
-	if !ok {
-		l = localizers[Default]
 	}
 	msg, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || msg == "" {

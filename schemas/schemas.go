@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,8 +55,11 @@ type Page struct {
 
 // Registry holds the loaded services.
 type Registry struct {
+	mu       sync.Mutex
 	services []*Service // by ID
 	byID     map[string]*Service
+	// unparsed holds the files of services not parsed yet (ParseOnUse), by ID.
+	unparsed map[string][]byte
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -69,6 +73,17 @@ func Load(fsys fs.FS) (*Registry, error) {
 		return nil, fmt.Errorf("schemas: %w", err)
 	}
 	r := &Registry{byID: map[string]*Service{}}
+	if ParseOnUse {
+		r.unparsed = map[string][]byte{}
+		for _, name := range names {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("schemas: %w", err)
+			}
+			r.unparsed[strings.TrimSuffix(path.Base(name), ".json")] = b
+		}
+		return r, nil
+	}
 	var problems []string
 	codes := map[string]string{}
 	for _, name := range names {
@@ -113,14 +128,48 @@ func Builtin() (*Registry, error) {
 }
 
 // Services returns all services, sorted by id.
-func (r *Registry) Services() []*Service { return r.services }
+func (r *Registry) Services() []*Service {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range r.unparsed {
+		r.parse(id)
+	}
+	return r.services
+}
 
 // Service returns the service with that id, or nil.
-func (r *Registry) Service(id string) *Service { return r.byID[id] }
+func (r *Registry) Service(id string) *Service {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.unparsed[id]; ok {
+		r.parse(id)
+	}
+	return r.byID[id]
+}
+
+// ParseOnUse makes Load keep the files and parse each service when it is first asked
+// for: the browser client shows one form and needs one service, not every one, at
+// start. The server parses every file at start, so that a broken file stops it
+// (and the client's files are the same files).
+var ParseOnUse = false
+
+// parse parses a service kept unparsed; r.mu is held. A file that does not parse is
+// left out, as the server refuses to start with it.
+func (r *Registry) parse(id string) {
+	data := r.unparsed[id]
+	delete(r.unparsed, id)
+	s, errs := Parse(id, data)
+	if len(errs) > 0 {
+		return
+	}
+	r.byID[id] = s
+	i, _ := slices.BinarySearchFunc(r.services, id, func(s *Service, id string) int { return strings.Compare(s.ID, id) })
+	r.services = slices.Insert(r.services, i, s)
+}
 
 // Sorted returns the services in alphabetical order of their names in lang.
 func (r *Registry) Sorted(lang string) []*Service {
-	out := append([]*Service(nil), r.services...)
+	out := append([]*Service(nil), r.Services()...)
 	keys := make(map[*Service]string, len(out))
 	for _, s := range out {
 		keys[s] = collateKey(s.Name.In(lang))

@@ -56,6 +56,38 @@ func TestBuiltinServicesLoad(t *testing.T) {
 	}
 }
 
+// With ParseOnUse (the browser client), a service is parsed when it is asked for, and
+// the registry answers as one that parsed everything at once.
+func TestParseOnUse(t *testing.T) {
+	eager, err := Load(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ParseOnUse = true
+	lazy, err := Load(embedded)
+	ParseOnUse = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := eager.Services()[len(eager.Services())-1]
+	if s := lazy.Service(last.ID); s == nil || s.Name.In("fi") != last.Name.In("fi") || len(lazy.services) != 1 {
+		t.Fatalf("asked for %s: got %v with %d services parsed, want it alone", last.ID, s, len(lazy.services))
+	}
+	if lazy.Service("no-such-service") != nil {
+		t.Error("an unknown service was found")
+	}
+	var got, want []string
+	for _, s := range lazy.Sorted("sv") {
+		got = append(got, s.ID)
+	}
+	for _, s := range eager.Sorted("sv") {
+		want = append(want, s.ID)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sorted services = %v, want %v", got, want)
+	}
+}
+
 // minimal is a valid one-field service; tests break it one rule at a time.
 const minimal = `{
   "$schema": "http://json-schema.org/draft-07/schema#",

@@ -172,6 +172,7 @@ func (tk *takeover) restoreFocus() {
 }
 
 func (p *FormPage) OnMount(ctx app.Context) {
+	app.Window().Get("performance").Call("mark", "lomake-form-mounted") // for make bench
 	// The schema compiles once the form shows and takes keys, not before.
 	ctx.After(100*time.Millisecond, func(app.Context) {
 		if p.service != nil {

@@ -121,6 +121,19 @@ func parseRoute(u *url.URL) route {
 	return r
 }
 
+// PageLanguage is the language of the page at u.
+func PageLanguage(u *url.URL) string { return parseRoute(u).lang }
+
+// Prepare readies the services the page at u shows first, before the page mounts:
+// a service's page or form needs its own, other pages list them all.
+func Prepare(u *url.URL) {
+	if id := parseRoute(u).service; id != "" {
+		registry().Service(id)
+		return
+	}
+	registry().Services()
+}
+
 // withLang returns the same address in another language.
 func withLang(u *url.URL, lang string) string {
 	if u == nil {

@@ -7,12 +7,52 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/lomake/lomake/app/ui"
+	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
 )
 
 func main() {
-	// A page validates one form: only its schema is compiled, when first needed.
+	// The client starts in steps, each its own task, so that the prerendered form
+	// answers keys and taps between them (no step blocks the page for long). The
+	// performance marks let `make bench` tell the steps apart.
+	mark("lomake-main")
+	yield()
+	// The page's language only; the others load if the user switches.
+	lang := ui.PageLanguage(app.Window().URL())
+	locales.Load(lang)
+	mark("lomake-locales")
+	yield()
+	// A page validates one form: its service is parsed when first needed, and its
+	// schema compiled then.
+	schemas.ParseOnUse = true
 	schemas.CompileOnUse = true
 	ui.Register()
+	ui.Prepare(app.Window().URL())
+	mark("lomake-services")
+	yield()
 	app.RunWhenOnBrowser()
 }
+
+// yield ends the current task and goes on in the next one, after the browser has
+// handled what waited (scheduler.yield where the browser has it, else a timeout).
+func yield() {
+	var p app.Value
+	if s := app.Window().Get("scheduler"); s.Truthy() && s.Get("yield").Truthy() {
+		p = s.Call("yield")
+	} else {
+		p = app.Window().Get("Promise").New(app.FuncOf(func(_ app.Value, args []app.Value) any {
+			app.Window().Call("setTimeout", args[0], 0)
+			return nil
+		}))
+	}
+	done := make(chan struct{})
+	f := app.FuncOf(func(app.Value, []app.Value) any {
+		close(done)
+		return nil
+	})
+	p.Call("then", f)
+	<-done
+	f.Release()
+}
+
+func mark(name string) { app.Window().Get("performance").Call("mark", name) }
