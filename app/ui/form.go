@@ -172,7 +172,7 @@ func (tk *takeover) restoreFocus() {
 }
 
 func (p *FormPage) OnMount(ctx app.Context) {
-	app.Window().Get("performance").Call("mark", "lomake-form-mounted") // for make bench
+	app.Window().Get("performance").Call("mark", "lomake-form-mounted") // ends the steps of app/wasm in a profile
 	// The schema compiles once the form shows and takes keys, not before.
 	ctx.After(100*time.Millisecond, func(app.Context) {
 		if p.service != nil {

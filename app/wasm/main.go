@@ -14,7 +14,7 @@ import (
 func main() {
 	// The client starts in steps, each its own task, so that the prerendered form
 	// answers keys and taps between them (no step blocks the page for long). The
-	// performance marks let `make bench` tell the steps apart.
+	// performance marks name the steps in a browser's profile.
 	mark("lomake-main")
 	yield()
 	// The page's language only; the others load if the user switches.
