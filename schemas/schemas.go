@@ -147,6 +147,23 @@ func (r *Registry) Service(id string) *Service {
 	return r.byID[id]
 }
 
+// Add parses a service's file and adds the service, unless the registry has one with
+// that ID. The browser client adds a service that the server has and the client was
+// built without.
+func (r *Registry) Add(id string, data []byte) error {
+	s, errs := Parse(id, data)
+	if len(errs) > 0 {
+		return fmt.Errorf("schemas: %s: %s", id, strings.Join(errs, "; "))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.unparsed[id]; ok || r.byID[id] != nil {
+		return fmt.Errorf("schemas: %s: the registry has it already", id)
+	}
+	r.insert(s)
+	return nil
+}
+
 // ParseOnUse makes Load keep the files and parse each service when it is first asked
 // for: the browser client shows one form and needs one service, not every one, at
 // start. The server parses every file at start, so that a broken file stops it
@@ -162,8 +179,16 @@ func (r *Registry) parse(id string) {
 	if len(errs) > 0 {
 		return
 	}
-	r.byID[id] = s
-	i, _ := slices.BinarySearchFunc(r.services, id, func(s *Service, id string) int { return strings.Compare(s.ID, id) })
+	r.insert(s)
+}
+
+// insert adds a parsed service in ID order; r.mu is held.
+func (r *Registry) insert(s *Service) {
+	if r.byID == nil {
+		r.byID = map[string]*Service{}
+	}
+	r.byID[s.ID] = s
+	i, _ := slices.BinarySearchFunc(r.services, s.ID, func(s *Service, id string) int { return strings.Compare(s.ID, id) })
 	r.services = slices.Insert(r.services, i, s)
 }
 

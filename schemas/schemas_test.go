@@ -88,6 +88,28 @@ func TestParseOnUse(t *testing.T) {
 	}
 }
 
+// A client adds a service it was built without; it takes its place in the order, and
+// the registry refuses a broken file or a second service with the same ID.
+func TestAdd(t *testing.T) {
+	r, err := Load(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(r.Services())
+	if err := r.Add("a-new-service", []byte(minimal)); err != nil {
+		t.Fatalf("adding a valid service: %v", err)
+	}
+	if s := r.Service("a-new-service"); s == nil || len(r.Services()) != n+1 || r.Services()[0] != s {
+		t.Errorf("the added service is not first of %d by ID", len(r.Services()))
+	}
+	if err := r.Add("a-new-service", []byte(minimal)); err == nil {
+		t.Error("the same ID was added twice")
+	}
+	if err := r.Add("broken", []byte(`{"type": "object"}`)); err == nil || r.Service("broken") != nil {
+		t.Errorf("a broken file was added (%v)", err)
+	}
+}
+
 // minimal is a valid one-field service; tests break it one rule at a time.
 const minimal = `{
   "$schema": "http://json-schema.org/draft-07/schema#",

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
 )
 
@@ -79,7 +80,13 @@ type testServer struct {
 // postgres:// URL (pgtest.URL).
 func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *testServer {
 	t.Helper()
-	cfg := Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits}
+	return startTestServerWith(t, dataDir, addr, now, nil)
+}
+
+// startTestServerWith is startTestServer with other services than the shipped ones.
+func startTestServerWith(t testing.TB, dataDir, addr string, now func() time.Time, services *schemas.Registry) *testServer {
+	t.Helper()
+	cfg := Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits, Services: services}
 	if strings.HasPrefix(dataDir, "postgres://") {
 		cfg.DataDir, cfg.DatabaseURL = t.TempDir(), dataDir
 	}

@@ -452,23 +452,7 @@ func (n *phoneNetwork) settle(ctx context.Context) {
 // on loopback, counting the bytes it writes to connections.
 func startPhoneServer(b *testing.B) (string, *atomic.Int64) {
 	b.Helper()
-	builtin, err := schemas.Builtin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	files := fstest.MapFS{}
-	for _, s := range builtin.Services() {
-		files[s.ID+".json"] = &fstest.MapFile{Data: s.Schema}
-	}
-	fixture, err := os.ReadFile("testdata/hundred-fields.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	files["hundred-fields.json"] = &fstest.MapFile{Data: fixture}
-	services, err := schemas.Load(files)
-	if err != nil {
-		b.Fatalf("the fixture services: %v", err)
-	}
+	services := withHundredFields(b)
 	srv, err := New(Config{DataDir: b.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TestIdentification: true, Services: services})
 	if err != nil {
@@ -488,6 +472,30 @@ func startPhoneServer(b *testing.B) (string, *atomic.Int64) {
 		}
 	})
 	return "http://" + ln.Addr().String(), wire
+}
+
+// withHundredFields is the shipped services and the 100-field fixture, which the client
+// is built without.
+func withHundredFields(tb testing.TB) *schemas.Registry {
+	tb.Helper()
+	builtin, err := schemas.Builtin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files := fstest.MapFS{}
+	for _, s := range builtin.Services() {
+		files[s.ID+".json"] = &fstest.MapFile{Data: s.Schema}
+	}
+	fixture, err := os.ReadFile("testdata/hundred-fields.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files["hundred-fields.json"] = &fstest.MapFile{Data: fixture}
+	services, err := schemas.Load(files)
+	if err != nil {
+		tb.Fatalf("the fixture services: %v", err)
+	}
+	return services
 }
 
 // countingListener counts the bytes written to its connections: what the server sent,

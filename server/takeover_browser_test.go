@@ -144,3 +144,22 @@ func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserServiceAddedAfterTheClient: a service that the server has and the client
+// was built without (here the 100-field fixture) works in the client as a shipped one
+// does: the client asks the server for it as it starts, and then shows an error when
+// the resident leaves a wrong answer (the server alone shows errors only on a post).
+func TestBrowserServiceAddedAfterTheClient(t *testing.T) {
+	ctx := browser(t)
+	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+	run := steps(t, ctx)
+	run("open the form", open(srv.base+"/fi/services/hundred-fields/form"),
+		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery))
+	run("a wrong postal code", typeInto("#f-s1-postalCode", "1"),
+		chromedp.WaitVisible("#f-s1-postalCode-error span", chromedp.ByQuery))
+	var msg string
+	run("its error", chromedp.Text("#f-s1-postalCode-error", &msg, chromedp.ByQuery))
+	if !strings.Contains(msg, "Postinumero 1.5") && !strings.Contains(msg, "postinumero") {
+		t.Errorf("the error under the postal code: %q", msg)
+	}
+}

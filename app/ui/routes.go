@@ -4,6 +4,8 @@
 package ui
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
 )
@@ -125,13 +128,28 @@ func parseRoute(u *url.URL) route {
 func PageLanguage(u *url.URL) string { return parseRoute(u).lang }
 
 // Prepare readies the services the page at u shows first, before the page mounts:
-// a service's page or form needs its own, other pages list them all.
+// a service's page or form needs its own, other pages list them all. A service this
+// client was built without (added on the server since) is asked from the server, so
+// that its pages work as the others do. It blocks: main calls it before the client
+// runs.
 func Prepare(u *url.URL) {
-	if id := parseRoute(u).service; id != "" {
-		registry().Service(id)
+	r := parseRoute(u)
+	if r.service == "" {
+		registry().Services()
 		return
 	}
-	registry().Services()
+	if registry().Service(r.service) != nil {
+		return
+	}
+	path := "/api/v1/services/" + url.PathEscape(r.service)
+	status, body, err := fetch(http.MethodGet, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}).String(), "", nil)
+	var ss apiv1.ServiceSchema
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {
+		return // the page says the service is not found, as for any unknown one
+	}
+	if err := registry().Add(r.service, ss.Schema); err != nil {
+		app.Log(err)
+	}
 }
 
 // withLang returns the same address in another language.
