@@ -474,9 +474,8 @@ func startPhoneServer(b *testing.B) (string, *atomic.Int64) {
 	return "http://" + ln.Addr().String(), wire
 }
 
-// withHundredFields is the shipped services and the 100-field fixture, which the client
-// is built without.
-func withHundredFields(tb testing.TB) *schemas.Registry {
+// shippedFiles is the shipped services' files, for tests that add their own.
+func shippedFiles(tb testing.TB) fstest.MapFS {
 	tb.Helper()
 	builtin, err := schemas.Builtin()
 	if err != nil {
@@ -486,6 +485,14 @@ func withHundredFields(tb testing.TB) *schemas.Registry {
 	for _, s := range builtin.Services() {
 		files[s.ID+".json"] = &fstest.MapFile{Data: s.Schema}
 	}
+	return files
+}
+
+// withHundredFields is the shipped services and the 100-field fixture, which the client
+// is built without.
+func withHundredFields(tb testing.TB) *schemas.Registry {
+	tb.Helper()
+	files := shippedFiles(tb)
 	fixture, err := os.ReadFile("testdata/hundred-fields.json")
 	if err != nil {
 		tb.Fatal(err)

@@ -1247,16 +1247,9 @@ func secWant(status int) string {
 // well-formed request to probe.
 func secServices(t testing.TB) *schemas.Registry {
 	t.Helper()
-	builtin, err := schemas.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := fstest.MapFS{}
-	for _, s := range builtin.Services() {
-		files[s.ID+".json"] = &fstest.MapFile{Data: s.Schema}
-	}
+	files := shippedFiles(t)
 	var dog map[string]any
-	if err := json.Unmarshal(builtin.Service("dog-registration").Schema, &dog); err != nil {
+	if err := json.Unmarshal(files["dog-registration.json"].Data, &dog); err != nil {
 		t.Fatal(err)
 	}
 	props := dog["properties"].(map[string]any)["dog"].(map[string]any)["properties"].(map[string]any)
