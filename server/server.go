@@ -133,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	ui.UseServices(services) // the pages the server prerenders show these
 	where := cfg.DataDir
 	if cfg.DatabaseURL != "" {
 		where = cfg.DatabaseURL

@@ -146,12 +146,15 @@ func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
 }
 
 // TestBrowserServiceAddedAfterTheClient: a service that the server has and the client
-// was built without (here the 100-field fixture) works in the client as a shipped one
-// does: the client asks the server for it as it starts, and then shows an error when
+// was built without (here the 100-field fixture) is prerendered by the server, and
+// works in the client as a shipped one does: the client asks the server for it as it starts, and then shows an error when
 // the resident leaves a wrong answer (the server alone shows errors only on a post).
 func TestBrowserServiceAddedAfterTheClient(t *testing.T) {
 	ctx := browser(t)
 	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+	if problem := phoneDrawn(srv.base, "/fi/services/hundred-fields/form", "f-s1-postalCode"); problem != "" {
+		t.Fatalf("the server does not prerender the form: %s", problem)
+	}
 	run := steps(t, ctx)
 	run("open the form", open(srv.base+"/fi/services/hundred-fields/form"),
 		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery))

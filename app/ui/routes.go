@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -173,6 +174,9 @@ func withLang(u *url.URL, lang string) string {
 // registry returns the services; a broken build (schemas that do not load) shows as an
 // empty catalog rather than a crash, and the server refuses to start with it anyway.
 func registry() *schemas.Registry {
+	if r := serverServices.Load(); r != nil {
+		return r
+	}
 	r, err := schemas.Builtin()
 	if err != nil {
 		app.Log(err)
@@ -180,6 +184,14 @@ func registry() *schemas.Registry {
 	}
 	return r
 }
+
+// serverServices are the services of the server that prerenders the pages; the
+// client has its own, built in.
+var serverServices atomic.Pointer[schemas.Registry]
+
+// UseServices makes the server's prerendered pages show the server's services (a test
+// server's fixtures among them). Like go-app's routes, it holds for the whole process.
+func UseServices(r *schemas.Registry) { serverServices.Store(r) }
 
 // t is a shorthand for a message in lang.
 func t(lang, id string) string { return locales.T(lang, id, nil) }
