@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // holdClient holds the browser's requests for the WebAssembly client until release is
@@ -164,5 +165,25 @@ func TestBrowserServiceAddedAfterTheClient(t *testing.T) {
 	run("its error", chromedp.Text("#f-s1-postalCode-error", &msg, chromedp.ByQuery))
 	if !strings.Contains(msg, "Postinumero 1.5") && !strings.Contains(msg, "postinumero") {
 		t.Errorf("the error under the postal code: %q", msg)
+	}
+}
+
+// TestBrowserEmptiedRequiredField: a required field typed into and emptied again says
+// so when the resident leaves it (the browser sends no change event then), while a
+// field only passed through with Tab stays quiet.
+func TestBrowserEmptiedRequiredField(t *testing.T) {
+	ctx := browser(t)
+	base, _ := startServer(t, t.TempDir())
+	run := steps(t, ctx)
+	run("open the form", open(base+dogForm), chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery))
+	run("pass through the last name", chromedp.Focus("#f-owner-lastName", chromedp.ByQuery), chromedp.KeyEvent(kb.Tab))
+	run("type and empty the first name", chromedp.Focus("#f-owner-firstName", chromedp.ByQuery),
+		chromedp.KeyEvent("T"), chromedp.KeyEvent(kb.Backspace), chromedp.KeyEvent(kb.Tab),
+		chromedp.WaitVisible("#f-owner-firstName-error span", chromedp.ByQuery))
+	var first, last string
+	run("messages", chromedp.Text("#f-owner-firstName-error", &first, chromedp.ByQuery),
+		chromedp.TextContent("#f-owner-lastName-error", &last, chromedp.ByQuery))
+	if !strings.Contains(first, "etunimi") || strings.TrimSpace(last) != "" {
+		t.Errorf("first name's message %q (want the missing first name), last name's %q (want none)", first, last)
 	}
 }

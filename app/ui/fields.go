@@ -261,7 +261,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 	case "textarea":
 		ta := app.Textarea().ID(id).Name(ptr).Class("control").Rows(6).
 			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
-			OnChange(p.changed(n, ptr), app.EventScope(ptr)).Text(value)
+			OnChange(p.changed(n, ptr), app.EventScope(ptr)).OnBlur(p.left(ptr, required), app.EventScope(ptr)).Text(value)
 		if required {
 			ta = ta.Required(true)
 		}
@@ -284,7 +284,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		}
 		in := app.Input().Type(typ).ID(id).Name(ptr).Class("control control-"+w).Value(value).
 			Aria("invalid", boolString(invalid)).Aria("describedby", describedBy).
-			OnChange(p.changed(n, ptr), app.EventScope(ptr))
+			OnChange(p.changed(n, ptr), app.EventScope(ptr)).OnBlur(p.left(ptr, required), app.EventScope(ptr))
 		if required {
 			in = in.Required(true)
 		}
@@ -483,6 +483,21 @@ func valueText(v any) string {
 func (p *FormPage) changed(n *schemas.Node, ptr string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		setAt(p.doc, schemas.Segments(ptr), controlValue(n, controlText(ctx.JSSrc())))
+		p.answered(ctx, ptr, true)
+	}
+}
+
+// left checks a required field that the user typed into and emptied again, as they
+// leave it: no change event comes then (the text is what it was when the field got
+// focus), yet the answer is missing. lomake.js marks the controls typed into. Any other
+// leave costs no render.
+func (p *FormPage) left(ptr string, required bool) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		el := ctx.JSSrc()
+		if !required || p.hasError(ptr) || el.Get("value").String() != "" || !el.Get("dataset").Get("typed").Truthy() {
+			ctx.PreventUpdate()
+			return
+		}
 		p.answered(ctx, ptr, true)
 	}
 }

@@ -67,6 +67,7 @@
     if (el.type === "radio" && !el.checked) return;
     var value = el.type === "checkbox" ? String(el.checked) : el.value;
     var service = form.dataset.service;
+    el.dataset.typed = "1"; // the client checks a required field emptied again on leaving it
     (typed[service] = typed[service] || {})[el.name] = value;
     (here[service] = here[service] || {})[el.name] = value;
     if (!timer) timer = setTimeout(flush, 150);
