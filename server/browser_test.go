@@ -197,12 +197,16 @@ var webBuilt = func() string {
 	return filepath.Join(filepath.Dir(file), "..", "web", "dist", "app.wasm.br")
 }()
 
+// clientRunning is there once the client has mounted the page (app/ui's setPage):
+// go-app's loader goes earlier, as soon as the client first yields.
+const clientRunning = "html[data-client]"
+
 // open loads a page and waits until the WebAssembly app has taken over.
 func open(url string) chromedp.Action {
 	return chromedp.Tasks{
 		chromedp.Navigate(url),
 		chromedp.WaitReady("body", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 	}
 }
 
@@ -320,7 +324,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 		chromedp.WaitVisible(`#continue`, chromedp.ByQuery),
 		chromedp.Click(`#continue`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#pconsent`, chromedp.ByQuery), // first login: registration
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		chromedp.WaitVisible(".user-name", chromedp.ByQuery), // the top bar has grown its menu
 	)
 	axeViolations(t, ctx, "registration")
@@ -510,7 +514,7 @@ func TestBrowserDogRegistration(t *testing.T) {
 	run("log out",
 		chromedp.Click("#logout", chromedp.ByQuery),
 		chromedp.WaitVisible("#logged-out", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		chromedp.Text("#logged-out", &bye, chromedp.ByQuery),
 		chromedp.Evaluate(`fetch("/api/v1/session").then(r => r.json()).then(s => String(s.authenticated))`, &authed,
 			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
@@ -545,7 +549,7 @@ func TestBrowserIdleTimeout(t *testing.T) {
 		chromedp.WaitVisible("#continue", chromedp.ByQuery),
 		chromedp.Click("#continue", chromedp.ByQuery),
 		chromedp.WaitVisible("#pconsent", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		// The top bar grows a menu once the client knows who is signed in: wait for it,
 		// as a person would, before clicking what it moves.
 		chromedp.WaitVisible(".user-name", chromedp.ByQuery),

@@ -127,7 +127,7 @@ func folderAndBackOffice(t *testing.T, store string) {
 	const field = "#f-vehicle-useRightCertificate"
 	tessa("phone width", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	tessa("the form", withSession(base, cookie), open(base+"/fi/services/resident-parking-permit/form"),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		poll(`document.querySelector("#f-applicant-firstName").value === "Tessa"`),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the vehicle
 		chromedp.WaitVisible(field, chromedp.ByQuery))
@@ -208,7 +208,7 @@ func folderAndBackOffice(t *testing.T, store string) {
 		chromedp.WaitVisible("#continue", chromedp.ByQuery),
 		chromedp.Click("#continue", chromedp.ByQuery),
 		chromedp.WaitVisible("#pconsent", chromedp.ByQuery), // first login: registration
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		chromedp.WaitVisible(".user-name", chromedp.ByQuery),
 	)
 	joni("register",

@@ -46,7 +46,7 @@ var textSizeClasses = []string{"", "text-large", "text-larger"}
 // settled waits until the client runs and the page has what it fetches: the signed-in
 // user's name in the top bar, and no list or region still loading.
 func settled(signedIn bool) chromedp.Action {
-	tasks := chromedp.Tasks{chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery)}
+	tasks := chromedp.Tasks{chromedp.WaitReady(clientRunning, chromedp.ByQuery)}
 	if signedIn {
 		tasks = append(tasks, chromedp.WaitVisible(".user-name", chromedp.ByQuery))
 	}

@@ -149,7 +149,7 @@ func TestBrowserOffline(t *testing.T) {
 	run("reload offline",
 		chromedp.Reload(),
 		chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		poll(`document.querySelector("#f-owner-postOffice").value === "Helsinki"`),
 		chromedp.WaitVisible("#offline", chromedp.ByQuery),
 	)
@@ -539,7 +539,7 @@ func TestBrowserUpdate(t *testing.T) {
 	var after []string
 	run("reload", chromedp.Click("#net-status button", chromedp.ByQuery),
 		chromedp.WaitNotPresent("#net-status button", chromedp.ByQuery),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		evalAwait(`caches.keys()`, &after))
 	if len(after) != 1 || after[0] == before[0] {
 		t.Errorf("caches before %v, after the update %v", before, after)

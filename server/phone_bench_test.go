@@ -55,10 +55,10 @@ const phoneBudget = 3 * time.Minute
 
 // phoneProbe runs in every document before its own scripts. It records long tasks,
 // keeps the WebAssembly instance (for its memory) as go-app's app.js creates it, and
-// notes when the client runs: go-app's app.js removes #app-wasm-loader right after
-// go.run returns, and go.run returns only once RunWhenOnBrowser has mounted the page
-// (engine.Navigate before engine.Start), so the form's Go handlers are attached then;
-// "interactive" is the end of the frame after that.
+// notes when the client runs: the client marks the html element (data-client) once it
+// has mounted the page, so the form's Go handlers are attached then; "interactive" is
+// the end of the frame after that. (go-app's loader element is no sign: app.js removes
+// it when the client first yields, before the page is mounted.)
 const phoneProbe = `(() => {
 	if (window.top !== window) return;
 	const p = window.__phone = {tasks: [], interactive: 0, wasm: null, key: -1, blur: -1};
@@ -84,17 +84,13 @@ const phoneProbe = `(() => {
 		c.port1.onmessage = () => resolve(performance.now());
 		c.port2.postMessage(null);
 	}));
-	let seen = false;
-	const loader = new MutationObserver(() => {
-		if (document.getElementById("app-wasm-loader")) {
-			seen = true;
-			return;
-		}
-		if (!seen) return;
-		loader.disconnect();
+	const running = new MutationObserver(() => {
+		const html = document.documentElement;
+		if (!html || !html.dataset.client) return;
+		running.disconnect();
 		p.frame().then(t => { p.interactive = t; });
 	});
-	loader.observe(document, {childList: true, subtree: true});
+	running.observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-client"]});
 	// armKey times the next keystroke: from its keydown to the frame after its input event.
 	p.armKey = () => {
 		p.key = -1;

@@ -71,7 +71,7 @@ func typeThroughTakeover(t *testing.T, ctx context.Context, release func()) stri
 	during := 0
 	for i := 0; i < 600; i++ {
 		var loading bool
-		run("loading", chromedp.Evaluate(`!!document.getElementById("app-wasm-loader")`, &loading))
+		run("loading", chromedp.Evaluate(`!document.documentElement.dataset.client`, &loading))
 		if !loading {
 			break
 		}
@@ -158,7 +158,7 @@ func TestBrowserServiceAddedAfterTheClient(t *testing.T) {
 	}
 	run := steps(t, ctx)
 	run("open the form", open(srv.base+"/fi/services/hundred-fields/form"),
-		chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery))
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery))
 	run("a wrong postal code", typeInto("#f-s1-postalCode", "1"),
 		chromedp.WaitVisible("#f-s1-postalCode-error span", chromedp.ByQuery))
 	var msg string
@@ -175,7 +175,7 @@ func TestBrowserEmptiedRequiredField(t *testing.T) {
 	ctx := browser(t)
 	base, _ := startServer(t, t.TempDir())
 	run := steps(t, ctx)
-	run("open the form", open(base+dogForm), chromedp.WaitNotPresent("#app-wasm-loader", chromedp.ByQuery))
+	run("open the form", open(base+dogForm), chromedp.WaitReady(clientRunning, chromedp.ByQuery))
 	run("pass through the last name", chromedp.Focus("#f-owner-lastName", chromedp.ByQuery), chromedp.KeyEvent(kb.Tab))
 	run("type and empty the first name", chromedp.Focus("#f-owner-firstName", chromedp.ByQuery),
 		chromedp.KeyEvent("T"), chromedp.KeyEvent(kb.Backspace), chromedp.KeyEvent(kb.Tab),
