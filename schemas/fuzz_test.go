@@ -100,6 +100,9 @@ func FuzzValidate(f *testing.F) {
 			if err != nil || !reflect.DeepEqual(first, viaCtx) {
 				t.Fatalf("%s: ValidateJSONContext differs:\n%+v\n%+v (%v)", s.ID, first, viaCtx, err)
 			}
+			// The client checks a field alone where it can: it must say what the whole
+			// document's validation says of that field.
+			agreeAt(t, s, decoded, "the input")
 			// The answer's messages, as the API builds them (the first 100 of them).
 			for i, v := range first {
 				if i == 100 {

@@ -43,6 +43,12 @@ type Service struct {
 	compileOnce sync.Once
 	compiled    *gojsonschema.Schema
 	compileErr  error
+	// fields are the schemas of fields checked on their own (field.go), by place, cut
+	// from the file decoded once (raw).
+	fieldsMu    sync.Mutex
+	fields      map[string]*fieldSchema
+	rawOnce     sync.Once
+	raw         map[string]any
 	hasMaxItems bool // some list has maxItems: check lengths before validating
 	hasFiles    bool // some field takes a file
 }
@@ -298,9 +304,13 @@ func Parse(id string, data []byte) (*Service, []string) {
 // catalog). The server keeps compiling at load, so that a broken schema stops it.
 var CompileOnUse = false
 
-// Prepare compiles the schema now, if it is compiled on use: a form calls it once it
-// shows, so that the first field the resident leaves does not wait for it.
-func (s *Service) Prepare() { s.schema() }
+// Prepare compiles the schema now, if it is compiled on use, and readies the fields'
+// own checks (ValidateAt): a form calls it once it shows, so that the first field the
+// resident leaves does not wait for it.
+func (s *Service) Prepare() {
+	s.schema()
+	s.decoded()
+}
 
 // schema is the compiled schema, compiled once.
 func (s *Service) schema() (*gojsonschema.Schema, error) {

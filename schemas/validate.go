@@ -119,16 +119,21 @@ func (s *Service) overfull(data []byte) []Violation {
 
 // run validates, turning a panic inside gojsonschema into ErrValidatorFailed: a hostile
 // document must cost a refusal, not the request.
-func (s *Service) run(doc gojsonschema.JSONLoader) (res *gojsonschema.Result, err error) {
+func (s *Service) run(doc gojsonschema.JSONLoader) (*gojsonschema.Result, error) {
+	compiled, err := s.schema()
+	if err != nil {
+		return nil, fmt.Errorf("schemas: compiling %s: %w", s.ID, err)
+	}
+	return s.runOn(compiled, doc)
+}
+
+// runOn is run with a given schema (a field's alone, see field.go).
+func (s *Service) runOn(compiled *gojsonschema.Schema, doc gojsonschema.JSONLoader) (res *gojsonschema.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("%w: %v", ErrValidatorFailed, p)
 		}
 	}()
-	compiled, err := s.schema()
-	if err != nil {
-		return nil, fmt.Errorf("schemas: compiling %s: %w", s.ID, err)
-	}
 	res, err = compiled.Validate(doc)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: validating: %w", err)

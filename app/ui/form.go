@@ -570,10 +570,10 @@ func (p *FormPage) check(ptr string) (wide bool) {
 			delete(p.shown, q)
 		}
 	}
-	for _, v := range p.service.Validate(p.doc) {
-		if inside(v.Pointer) {
-			p.shown[v.Pointer] = v
-		}
+	// The field alone where the schema allows: a long form is not validated whole on
+	// every field the user leaves.
+	for _, v := range p.service.ValidateAt(p.doc, ptr) {
+		p.shown[v.Pointer] = v
 	}
 	// A fixed problem leaves the summary too; new ones wait for the next Next or Send.
 	kept := p.summary[:0]
