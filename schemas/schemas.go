@@ -309,7 +309,23 @@ var CompileOnUse = false
 // resident leaves does not wait for it.
 func (s *Service) Prepare() {
 	s.schema()
-	s.decoded()
+	// A first check of a field alone readies that code too (the browser compiles
+	// WebAssembly code when it first runs): the form's first field, given no answer.
+	doc, ptr := map[string]any{}, ""
+	for m, n := doc, s.Form; n.Type == "object" && len(n.Properties) > 0; {
+		n = n.Properties[0]
+		ptr = Pointer(ptr, n.Name)
+		if n.Type != "object" || len(n.Properties) == 0 {
+			m[n.Name] = nil
+			break
+		}
+		next := map[string]any{}
+		m[n.Name] = next
+		m = next
+	}
+	if ptr != "" {
+		s.ValidateAt(doc, ptr)
+	}
 }
 
 // schema is the compiled schema, compiled once.
