@@ -98,6 +98,20 @@ const phoneProbe = `(() => {
 		addEventListener("keydown", e => { start = e.timeStamp; }, {capture: true, once: true});
 		addEventListener("input", () => { p.frame().then(t => { p.key = t - start; }); }, {once: true});
 	};
+	// armSummary times the next key (Enter on Next or Send) to the frame after the error
+	// summary got focus.
+	p.armSummary = () => {
+		p.summary = -1;
+		let start = 0;
+		addEventListener("keydown", e => { start = e.timeStamp; }, {capture: true, once: true});
+		const focused = () => {
+			const a = document.activeElement;
+			if (!start || !a || a.id !== "error-summary") return;
+			removeEventListener("focusin", focused, true);
+			p.frame().then(t => { p.summary = t - start; });
+		};
+		addEventListener("focusin", focused, true);
+	};
 	// armBlur times the next key (Tab) to the frame that shows the field's error text.
 	let shown = null;
 	p.armBlur = id => {
@@ -151,6 +165,8 @@ var phoneMetrics = []struct{ key, label, unit string }{
 	{"blur", "blur → error frame: required, emptied", "ms"},
 	{"blur invalid", "blur → error frame: postal code \"1\"", "ms"},
 	{"key", "keystroke → frame", "ms"},
+	{"summary", "failed Next or Send → focused error summary", "ms"},
+	{"summary entries", "failed Next or Send: entries in the summary", "count"},
 	{"heap", "memory after load: JS heap (after GC)", "MB"},
 	{"wasm", "memory after load: wasm memory", "MB"},
 	{"memory", "memory after load: JS heap + wasm", "MB"},
@@ -320,6 +336,27 @@ func phoneRun(b *testing.B, base string, wire *atomic.Int64, f phoneForm, rate f
 			return nil, err
 		}
 		add(blur.metric, ms)
+	}
+
+	// Next (or Send) on the page left mostly empty: the focused summary of its errors.
+	var summary struct {
+		MS      float64 `json:"ms"`
+		Entries float64 `json:"entries"`
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Focus(`#form .actions button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`__phone.armSummary()`, nil),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll(`__phone.summary >= 0`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`({ms: __phone.summary, entries: document.querySelectorAll("#error-summary li").length})`, &summary))
+	switch {
+	case errors.Is(err, chromedp.ErrPollingTimeout):
+		add("summary", math.NaN())
+	case err != nil:
+		return nil, err
+	default:
+		add("summary", summary.MS)
+		add("summary entries", summary.Entries)
 	}
 
 	// Repeat visit: the service worker in control, its caches filled, then the form
@@ -578,6 +615,8 @@ func phoneFormat(v float64, unit string) string {
 			return fmt.Sprintf("%.1f ms", v)
 		}
 		return fmt.Sprintf("%.0f ms", v)
+	case "count":
+		return fmt.Sprintf("%.0f", v)
 	case "MB":
 		if v < 1<<20 {
 			return fmt.Sprintf("%.1f KB", v/(1<<10))
