@@ -12,11 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 	"github.com/lomake/lomake/server/kv/postgreskv/pgtest"
 )
 
@@ -321,4 +324,26 @@ func folderAndBackOffice(t *testing.T, store string) {
 	waitText(t, me, "decided", "#case-history", "Päätös annettu")
 	axeViolations(t, me, "case details")
 	t.Logf("the case's life in two browsers took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestBrowserFileWaitsUntilIdentified: a resident who has not identified yet chooses a
+// file; the server could not take it, so it waits on the device, to go with the send.
+func TestBrowserFileWaitsUntilIdentified(t *testing.T) {
+	ctx := browser(t)
+	files := shippedFiles(t)
+	files["certificate-test.json"] = &fstest.MapFile{Data: []byte(schematest.Source("CRT", `"properties": {
+    "certificate": {"type": "string", "title": "Todistus", "x-i18n": {"sv": {"title": "Intyg"}, "en": {"title": "Certificate"}},
+      "x-ui": {"widget": "file", "accept": ["png"]}}}`))}
+	services, err := schemas.Load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, services)
+	_, _, _, photo, _ := testFiles(t)
+	const field = "#f-certificate"
+	run := steps(t, ctx)
+	run("the form, signed out", open(srv.base+"/fi/services/certificate-test/form"),
+		chromedp.WaitVisible("#identify-first", chromedp.ByQuery),
+		chromedp.SetUploadFiles(field, []string{photo}, chromedp.ByQuery))
+	waitText(t, ctx, "a photo", field+"-held", "odottaa tällä laitteella")
 }

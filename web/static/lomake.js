@@ -67,7 +67,9 @@
     if (el.type === "radio" && !el.checked) return;
     var value = el.type === "checkbox" ? String(el.checked) : el.value;
     var service = form.dataset.service;
-    el.dataset.typed = "1"; // the client checks a required field emptied again on leaving it
+    // The client checks a required field emptied again on leaving it. Once per field:
+    // an attribute written on every key would cost every keystroke a style check.
+    if (!el.dataset.typed) el.dataset.typed = "1";
     (typed[service] = typed[service] || {})[el.name] = value;
     (here[service] = here[service] || {})[el.name] = value;
     if (!timer) timer = setTimeout(flush, 150);
@@ -227,11 +229,13 @@
       return done(run("outbox", "readwrite", function (s) { return s.delete(id); }));
     },
 
-    // upload sends the file chosen in input, or keeps it on the device when it cannot go.
-    upload: function (input, service, pointer, csrf, lang, progressId) {
+    // upload sends the file chosen in input, or keeps it on the device when it cannot go:
+    // offline, or when the client says the server cannot take it yet (keepOnly: no
+    // session or no registration).
+    upload: function (input, service, pointer, csrf, lang, progressId, keepOnly) {
       var file = input && input.files && input.files[0];
       if (!file) return Promise.resolve(JSON.stringify({ status: -1 }));
-      var p = navigator.onLine === false ? keep(file, service, pointer) :
+      var p = keepOnly || navigator.onLine === false ? keep(file, service, pointer) :
         send(file, file.name, service, pointer, csrf, lang, progressId).then(function (r) {
           return r.status === 0 ? keep(file, service, pointer) : r;
         });
