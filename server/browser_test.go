@@ -197,8 +197,9 @@ var webBuilt = func() string {
 	return filepath.Join(filepath.Dir(file), "..", "web", "dist", "app.wasm.br")
 }()
 
-// clientRunning is there once the client has mounted the page (app/ui's setPage):
-// go-app's loader goes earlier, as soon as the client first yields.
+// clientRunning is there once the client has mounted the page and watches the network
+// and the outbox (app/ui's watchDevice): go-app's loader goes earlier, as soon as the
+// client first yields.
 const clientRunning = "html[data-client]"
 
 // open loads a page and waits until the WebAssembly app has taken over.

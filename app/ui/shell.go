@@ -19,9 +19,6 @@ func setPage(ctx app.Context, lang, title string) {
 	if app.IsClient {
 		doc := app.Window().Get("document")
 		doc.Get("documentElement").Set("lang", lang)
-		// The page is the client's now (tests and make bench wait for this; go-app's
-		// loader goes as soon as the client first yields, before the page is mounted).
-		doc.Get("documentElement").Get("dataset").Set("client", "running")
 		// Remember the language for the next visit to "/". It is a preference, not a
 		// secret, so the client may write it.
 		doc.Set("cookie", "lang="+lang+"; path=/; max-age=31536000; samesite=lax")

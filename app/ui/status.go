@@ -67,6 +67,10 @@ func watchDevice() {
 	}
 	device("persist", func(string) {})
 	flushOutbox()
+	// The page is the client's now, and the network and the outbox are watched (tests
+	// and make bench wait for this mark; go-app's loader goes as soon as the client
+	// first yields, before the page is mounted).
+	app.Window().Get("document").Get("documentElement").Get("dataset").Set("client", "running")
 	go func() {
 		for range time.Tick(30 * time.Minute) {
 			app.TryUpdate()
