@@ -50,6 +50,11 @@ require (
 	golang.org/x/sys v0.42.0 // indirect
 )
 
-// gojsonschema v1.2.0 with one change: it never fetches a schema over the network
+// gojsonschema v1.2.0 with two changes: it never fetches a schema over the network,
+// and it formats error descriptions without text/template
 // (third_party/gojsonschema/README.lomake.md).
 replace github.com/xeipuuv/gojsonschema => ./third_party/gojsonschema
+
+// go-i18n v2.7.0 with its templates filled without text/template
+// (third_party/go-i18n/README.lomake.md).
+replace github.com/nicksnyder/go-i18n/v2 => ./third_party/go-i18n

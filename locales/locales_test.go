@@ -3,6 +3,7 @@ package locales
 import (
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +74,35 @@ func TestMatchAcceptLanguage(t *testing.T) {
 	for header, want := range cases {
 		if got := Match(header); got != want {
 			t.Errorf("Match(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+// Every message renders with its placeholders filled in. The portal's go-i18n fills
+// "{{.Name}}" only (third_party/go-i18n/README.lomake.md): a message that uses any
+// other template action would show its id to the reader.
+func TestEveryMessageFillsIn(t *testing.T) {
+	placeholder := regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+	for _, lang := range Languages {
+		m, err := Messages(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, src := range m {
+			data := map[string]any{}
+			for _, p := range placeholder.FindAllStringSubmatch(src, -1) {
+				data[p[1]] = "«" + p[1] + "»"
+			}
+			got := T(lang, id, data)
+			if got == id || strings.Contains(got, "{{") || strings.Contains(got, "<no value>") {
+				t.Errorf("%s.json: message %q renders as %q", lang, id, got)
+				continue
+			}
+			for name, v := range data {
+				if !strings.Contains(got, v.(string)) {
+					t.Errorf("%s.json: message %q lacks its %s: %q", lang, id, name, got)
+				}
+			}
 		}
 	}
 }

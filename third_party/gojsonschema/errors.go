@@ -1,19 +1,9 @@
 package gojsonschema
 
 import (
-	"bytes"
-	"sync"
-	"text/template"
+	"fmt"
+	"strings"
 )
-
-var errorTemplates = errorTemplate{template.New("errors-new"), sync.RWMutex{}}
-
-// template.Template is not thread-safe for writing, so some locking is done
-// sync.RWMutex is used for efficiently locking when new templates are created
-type errorTemplate struct {
-	*template.Template
-	sync.RWMutex
-}
 
 type (
 
@@ -326,39 +316,31 @@ func newError(err ResultError, context *JsonContext, value interface{}, locale l
 	err.SetDescription(formatErrorDescription(err.DescriptionFormat(), details))
 }
 
-// formatErrorDescription takes a string in the default text/template
-// format and converts it to a string with replacements. The fields come
-// from the ErrorDetails struct and vary for each type of error.
+// formatErrorDescription fills the "{{.name}}" actions of s, a description format,
+// from details; a name details lacks prints as text/template prints it, "<no value>".
+//
+// Lomake's copy does not use text/template (README.lomake.md says why). The formats
+// are this package's own locale strings, which use nothing but such actions.
 func formatErrorDescription(s string, details ErrorDetails) string {
-
-	var tpl *template.Template
-	var descrAsBuffer bytes.Buffer
-	var err error
-
-	errorTemplates.RLock()
-	tpl = errorTemplates.Lookup(s)
-	errorTemplates.RUnlock()
-
-	if tpl == nil {
-		errorTemplates.Lock()
-		tpl = errorTemplates.New(s)
-
-		if ErrorTemplateFuncs != nil {
-			tpl.Funcs(ErrorTemplateFuncs)
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			break
 		}
-
-		tpl, err = tpl.Parse(s)
-		errorTemplates.Unlock()
-
-		if err != nil {
-			return err.Error()
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			break
 		}
+		b.WriteString(s[:i])
+		name := strings.TrimPrefix(strings.TrimSpace(s[i+2:i+j]), ".")
+		if v, ok := details[name]; ok {
+			fmt.Fprint(&b, v)
+		} else {
+			b.WriteString("<no value>")
+		}
+		s = s[i+j+2:]
 	}
-
-	err = tpl.Execute(&descrAsBuffer, details)
-	if err != nil {
-		return err.Error()
-	}
-
-	return descrAsBuffer.String()
+	b.WriteString(s)
+	return b.String()
 }

@@ -31,7 +31,6 @@ import (
 	"math/big"
 	"reflect"
 	"regexp"
-	"text/template"
 
 	"github.com/xeipuuv/gojsonreference"
 )
@@ -41,8 +40,9 @@ var (
 	// Library users can overwrite with their own implementation
 	Locale locale = DefaultLocale{}
 
-	// ErrorTemplateFuncs allows you to define custom template funcs for use in localization.
-	ErrorTemplateFuncs template.FuncMap
+	// ErrorTemplateFuncs is kept so that callers compile; Lomake's copy formats
+	// descriptions without text/template and calls no functions.
+	ErrorTemplateFuncs map[string]interface{}
 )
 
 // NewSchema instances a schema using the given JSONLoader
