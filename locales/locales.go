@@ -34,6 +34,10 @@ type messages struct {
 	once      sync.Once
 	localizer *i18n.Localizer
 	err       error
+	// plain keeps the messages that take no data, as found: go-i18n matches the
+	// language anew on every call, and a form's render asks for the same few labels
+	// once per field. Only ids found are kept, so it holds at most the file.
+	plain sync.Map // id → string
 }
 
 func init() {
@@ -83,13 +87,23 @@ func Orient(lang string) string {
 // T returns the message id in lang with data filled in. An unknown id or language
 // returns the id itself, so a gap shows in the page instead of breaking it.
 func T(lang, id string, data map[string]any) string {
-	l, err := localizer(Orient(lang))
+	lang = Orient(lang)
+	l, err := localizer(lang)
 	if err != nil {
 		return id
+	}
+	plain := &loaded[lang].plain
+	if data == nil {
+		if msg, ok := plain.Load(id); ok {
+			return msg.(string)
+		}
 	}
 	msg, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || msg == "" {
 		return id
+	}
+	if data == nil {
+		plain.Store(id, msg)
 	}
 	return msg
 }

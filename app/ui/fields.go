@@ -12,9 +12,10 @@ import (
 )
 
 // fieldID is the HTML id of a field's first control; error links point at it.
-func fieldID(ptr string) string {
-	return "f" + strings.NewReplacer("/", "-", "~", "_", " ", "_").Replace(ptr)
-}
+func fieldID(ptr string) string { return "f" + idChars.Replace(ptr) }
+
+// idChars is built once: a render asks for several ids per field.
+var idChars = strings.NewReplacer("/", "-", "~", "_", " ", "_")
 
 func tf(lang, id string, data map[string]any) string { return locales.T(lang, id, data) }
 
