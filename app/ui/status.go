@@ -52,6 +52,12 @@ func refreshStatus() {
 
 // watchDevice starts, once per page load, what runs whatever page is open: the
 // browser's network events, the outbox, and a periodic look for a new version.
+// WhenRunning sets what the client does once it runs the page (the wasm command's
+// start ends there).
+func WhenRunning(f func()) { whenRunning = f }
+
+var whenRunning func()
+
 func watchDevice() {
 	if watching || !app.IsClient {
 		return
@@ -71,6 +77,9 @@ func watchDevice() {
 	// and make bench wait for this mark; go-app's loader goes as soon as the client
 	// first yields, before the page is mounted).
 	app.Window().Get("document").Get("documentElement").Get("dataset").Set("client", "running")
+	if whenRunning != nil {
+		whenRunning()
+	}
 	go func() {
 		for range time.Tick(30 * time.Minute) {
 			app.TryUpdate()
