@@ -16,6 +16,7 @@ import (
 // several properties on the way to it), the whole document is validated and the
 // problems inside ptr are kept.
 func (s *Service) ValidateAt(doc any, ptr string) []Violation {
+	doc = s.Clean(doc) // what would be sent: hidden answers and untouched optional objects go
 	segs := Segments(ptr)
 	if f := s.field(segs); f != nil {
 		if vs, ok := f.validate(s, doc, ptr, segs); ok {

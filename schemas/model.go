@@ -53,8 +53,12 @@ type Node struct {
 	AddLabel     Text
 	RemoveLabel  Text
 	ItemTitle    Text
-	Accept       []string // file fields: the types of file taken (x-ui.accept; default FileTypes)
-	MaxSize      int64    // file fields: the largest file in bytes (x-ui.maxSize; default MaxFileSize)
+	// Conditions are the object's parts that apply only sometimes (condition.go);
+	// Conditional marks a field shown only while one of them names it.
+	Conditions  []*Condition
+	Conditional bool
+	Accept      []string // file fields: the types of file taken (x-ui.accept; default FileTypes)
+	MaxSize     int64    // file fields: the largest file in bytes (x-ui.maxSize; default MaxFileSize)
 }
 
 // Property returns the object's property with that name, or nil.
@@ -234,7 +238,16 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 
 	switch n.Type {
 	case "object":
-		n.Properties = b.properties(path, r)
+		declared := map[string]bool{}
+		if keys, err := objectKeys(r.Properties); err == nil {
+			for _, k := range keys {
+				declared[k] = true
+			}
+		}
+		conds, extra := b.conditions(path, raw, declared)
+		n.Properties = b.properties(path, r, extra)
+		n.Conditions = conds
+		markConditional(n)
 	case "array":
 		if len(r.Items) == 0 {
 			b.problem(path, "array has no items schema")
@@ -255,26 +268,35 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 	return n
 }
 
-// properties builds an object's fields in x-ui.order, else in the file's order.
-func (b *builder) properties(path string, r rawNode) []*Node {
-	if len(r.Properties) == 0 {
-		return nil
+// properties builds an object's fields in x-ui.order, else in the file's order, the
+// fields that only its conditions declare (extra) after its own.
+func (b *builder) properties(path string, r rawNode, extra []*Node) []*Node {
+	var keys []string
+	props := map[string]json.RawMessage{}
+	if len(r.Properties) > 0 {
+		var err error
+		if keys, err = objectKeys(r.Properties); err != nil {
+			b.problem(path, "properties: %v", err)
+			return nil
+		}
+		if err := json.Unmarshal(r.Properties, &props); err != nil {
+			b.problem(path, "properties: %v", err)
+			return nil
+		}
 	}
-	keys, err := objectKeys(r.Properties)
-	if err != nil {
-		b.problem(path, "properties: %v", err)
-		return nil
+	built := map[string]*Node{}
+	for _, e := range extra {
+		keys = append(keys, e.Name)
+		built[e.Name] = e
 	}
-	var props map[string]json.RawMessage
-	if err := json.Unmarshal(r.Properties, &props); err != nil {
-		b.problem(path, "properties: %v", err)
+	if len(keys) == 0 {
 		return nil
 	}
 	if len(r.UI.Order) > 0 {
 		seen := map[string]bool{}
 		ordered := make([]string, 0, len(keys))
 		for _, k := range r.UI.Order {
-			if _, ok := props[k]; !ok {
+			if _, ok := props[k]; !ok && built[k] == nil {
 				b.problem(path, "x-ui.order names unknown property %q", k)
 				continue
 			}
@@ -294,7 +316,10 @@ func (b *builder) properties(path string, r rawNode) []*Node {
 	}
 	nodes := make([]*Node, 0, len(keys))
 	for _, k := range keys {
-		n := b.node(path+"/properties/"+k, k, props[k])
+		n := built[k]
+		if n == nil {
+			n = b.node(path+"/properties/"+k, k, props[k])
+		}
 		n.Required = required[k]
 		nodes = append(nodes, n)
 	}

@@ -51,6 +51,8 @@ type Service struct {
 	raw         map[string]any
 	hasMaxItems bool // some list has maxItems: check lengths before validating
 	hasFiles    bool // some field takes a file
+	// Clean has work to do: some object has conditions, or is optional.
+	hasConditions, hasOptionalObjects bool
 }
 
 // Page is one step of a multi-page form.
@@ -292,9 +294,14 @@ func Parse(id string, data []byte) (*Service, []string) {
 		if _, err := s.schema(); err != nil {
 			return nil, []string{fmt.Sprintf("compiling: %v", err)}
 		}
+		if problems := s.Form.checkTests("#"); len(problems) > 0 {
+			return nil, problems
+		}
 	}
 	s.hasMaxItems = anyNode(s.Form, func(n *Node) bool { return n.MaxItems > 0 })
 	s.hasFiles = anyNode(s.Form, func(n *Node) bool { return n.Widget == "file" })
+	s.hasConditions = anyNode(s.Form, func(n *Node) bool { return len(n.Conditions) > 0 })
+	s.hasOptionalObjects = anyNode(s.Form, func(n *Node) bool { return n.Name != "" && n.Type == "object" && !n.Required })
 	return s, nil
 }
 

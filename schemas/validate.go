@@ -42,10 +42,21 @@ var codes = map[string]string{
 	"number_one_of":                   "enum",
 	"number_any_of":                   "enum",
 	"additional_property_not_allowed": "additionalProperties",
+	"missing_dependency":              "required",
 }
 
-// rank decides which problem a field shows when it has several: the most basic first.
-var rank = map[string]int{"required": 0, "type": 1, "enum": 2, "additionalProperties": 3}
+// wrappers are errors that only say that a part failed whose own errors are reported
+// too: a failed then or else, a failed allOf part. They would add an entry on the
+// object (or the whole form) that the user cannot act on.
+var wrappers = map[string]bool{"condition_then": true, "condition_else": true, "number_all_of": true}
+
+// rank decides which problem a field shows when it has several: a missing answer, then
+// a wrong type, then the most specific rule (a minimum, a pattern), before the generic
+// ones (anyOf and oneOf report "enum"; "invalid" says only that something failed).
+var rank = map[string]int{"required": 0, "type": 1, "enum": 6, "additionalProperties": 7, "invalid": 8}
+
+// rankOther is the rank of every specific rule.
+const rankOther = 5
 
 // ErrValidatorFailed reports that the validator itself failed on a document (a bug in
 // gojsonschema met an input it did not expect). The document is refused, not stored.
@@ -147,6 +158,9 @@ func (s *Service) violations(res *gojsonschema.Result) []Violation {
 	}
 	byPointer := map[string]Violation{}
 	for _, e := range res.Errors() {
+		if wrappers[e.Type()] {
+			continue
+		}
 		v := convert(e)
 		if old, ok := byPointer[v.Pointer]; ok && !outranks(v.Code, old.Code) {
 			continue
@@ -161,16 +175,21 @@ func (s *Service) violations(res *gojsonschema.Result) []Violation {
 	return out
 }
 
+// outranks reports whether a field shows problem a rather than b. Equal ranks go by
+// the code, so that the order gojsonschema finds them in (map order) decides nothing.
 func outranks(a, b string) bool {
 	ra, ok := rank[a]
 	if !ok {
-		ra = 10
+		ra = rankOther
 	}
 	rb, ok := rank[b]
 	if !ok {
-		rb = 10
+		rb = rankOther
 	}
-	return ra < rb
+	if ra != rb {
+		return ra < rb
+	}
+	return a < b
 }
 
 func convert(e gojsonschema.ResultError) Violation {
@@ -196,6 +215,9 @@ func convert(e gojsonschema.ResultError) Violation {
 				pointer = Pointer(pointer, v)
 				continue
 			}
+		case "dependency": // a missing dependency: the field that is missing
+			pointer = Pointer(pointer, v)
+			continue
 		}
 		params[k] = jsonParam(v)
 	}
