@@ -523,14 +523,18 @@ func shippedFiles(tb testing.TB) fstest.MapFS {
 
 // withHundredFields is the shipped services and the 100-field fixture, which the client
 // is built without.
-func withHundredFields(tb testing.TB) *schemas.Registry {
+func withHundredFields(tb testing.TB) *schemas.Registry { return withFixture(tb, "hundred-fields") }
+
+// withFixture is the shipped services and the test service testdata/name.json, which
+// the client is built without (it fetches the schema when it first needs it).
+func withFixture(tb testing.TB, name string) *schemas.Registry {
 	tb.Helper()
 	files := shippedFiles(tb)
-	fixture, err := os.ReadFile("testdata/hundred-fields.json")
+	fixture, err := os.ReadFile("testdata/" + name + ".json")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	files["hundred-fields.json"] = &fstest.MapFile{Data: fixture}
+	files[name+".json"] = &fstest.MapFile{Data: fixture}
 	services, err := schemas.Load(files)
 	if err != nil {
 		tb.Fatalf("the fixture services: %v", err)

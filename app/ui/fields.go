@@ -111,11 +111,48 @@ func (f *fieldView) Render() app.UI {
 	return p.control(n, ptr, f.Label, f.InList)
 }
 
-func (p *FormPage) object(n *schemas.Node, ptr string) app.UI {
-	children := make([]app.UI, 0, len(n.Properties))
-	for _, c := range n.Properties {
-		children = append(children, p.field(c, schemas.Pointer(ptr, c.Name)))
+// liveFields returns, for an object node and its value, what to render of each of its
+// fields as the object's conditions stand: nil for a field no condition shows now, a
+// copy marked required for one a condition requires, else the field itself.
+func (p *FormPage) liveFields(n *schemas.Node, v any) func(*schemas.Node) *schemas.Node {
+	shown, required := n.Applying(v)
+	return func(c *schemas.Node) *schemas.Node {
+		switch {
+		case c == nil || c.Conditional && !shown[c.Name]:
+			return nil
+		case required[c.Name] && !c.Required:
+			if p.required == nil {
+				p.required = map[*schemas.Node]*schemas.Node{}
+			}
+			// One copy per field, so that the field component sees the same node on
+			// every render and is not rendered again for nothing.
+			r := p.required[c]
+			if r == nil {
+				copied := *c
+				copied.Required = true
+				r = &copied
+				p.required[c] = r
+			}
+			return r
+		}
+		return c
 	}
+}
+
+// children renders an object's fields as its conditions stand.
+func (p *FormPage) children(n *schemas.Node, ptr string) []app.UI {
+	live := p.liveFields(n, getAt(p.doc, schemas.Segments(ptr)))
+	out := make([]app.UI, 0, len(n.Properties))
+	for _, c := range n.Properties {
+		if c = live(c); c != nil {
+			out = append(out, p.field(c, schemas.Pointer(ptr, c.Name)))
+		}
+	}
+	return out
+}
+
+func (p *FormPage) object(n *schemas.Node, ptr string) app.UI {
+	children := p.children(n, ptr)
 	return app.FieldSet().ID(fieldID(ptr)).Class("group").Body(
 		app.If(n.Title != nil, func() app.UI { return app.Legend().Class("group-legend").Text(n.Title.In(p.route.lang)) }),
 		p.hints(n, ptr),
@@ -149,11 +186,7 @@ func (p *FormPage) array(n *schemas.Node, ptr string) app.UI {
 		title := itemTitle.In(lang) + " " + strconv.Itoa(i+1)
 		var body app.UI
 		if n.Items.Type == "object" {
-			children := make([]app.UI, 0, len(n.Items.Properties))
-			for _, c := range n.Items.Properties {
-				children = append(children, p.field(c, schemas.Pointer(itemPtr, c.Name)))
-			}
-			body = app.Div().Class("group-fields").Body(children...)
+			body = app.Div().Class("group-fields").Body(p.children(n.Items, itemPtr)...)
 		} else if widget(n.Items) == "file" {
 			body = p.fileField(n.Items, itemPtr, title, true)
 		} else {
@@ -508,11 +541,40 @@ func (p *FormPage) left(ptr string, required bool) app.EventHandler {
 // elsewhere on the form.
 func (p *FormPage) answered(ctx app.Context, ptr string, check bool) {
 	wide := check && p.check(ptr)
+	if p.service.HasConditions() && p.service.ConditionState(p.doc) != p.conditions {
+		// Fields come or go: the form renders, and problems of fields now hidden leave.
+		wide = true
+		p.forgetHidden()
+	}
 	p.saved(ctx)
 	activity(ctx)
 	if !wide && p.ctx.Src() != nil {
 		p.ctx.PreventUpdate()
 	}
+}
+
+// forgetHidden drops the problems shown for answers that are no longer asked: a field
+// a condition hid, or an optional object left empty again.
+func (p *FormPage) forgetHidden() {
+	if len(p.shown) == 0 {
+		return
+	}
+	now := map[string]bool{}
+	for _, v := range p.service.Validate(p.service.Clean(p.doc)) {
+		now[v.Pointer] = true
+	}
+	for q := range p.shown {
+		if !now[q] {
+			delete(p.shown, q)
+		}
+	}
+	kept := p.summary[:0]
+	for _, v := range p.summary {
+		if now[v.Pointer] {
+			kept = append(kept, v)
+		}
+	}
+	p.summary = kept
 }
 
 // controlText is what a form control holds, as web/static/lomake.js notes it too: a

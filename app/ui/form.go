@@ -30,6 +30,11 @@ type FormPage struct {
 	// summary is the error summary shown after a failed Next or Send, in form order.
 	summary []schemas.Violation
 	alert   string // message id of a sending problem
+	// conditions is which of the form's conditions applied at the last render
+	// (schemas.ConditionState): an answer that changes it shows or hides fields.
+	conditions string
+	// required are the copies of fields that a condition requires now, marked so.
+	required map[*schemas.Node]*schemas.Node
 
 	// File fields (files.go), by pointer: an upload under way, what became of the last
 	// one (announced), and a problem that is not the form's (the network, the server).
@@ -107,7 +112,7 @@ func (p *FormPage) OnInit() {
 	}
 	if tk.Errors {
 		// The server showed this page's problems (or, on the last page, the form's).
-		for _, v := range s.Validate(p.doc) {
+		for _, v := range s.Validate(s.Clean(p.doc)) {
 			if p.step == len(s.Pages)-1 || s.PageOf(v.Pointer) == p.step {
 				p.summary = append(p.summary, v)
 				p.shown[v.Pointer] = v
@@ -301,9 +306,11 @@ func (p *FormPage) Render() app.UI {
 	last := p.step == len(s.Pages)-1
 	page := s.Pages[p.step]
 
+	p.conditions = s.ConditionState(p.doc)
+	live := p.liveFields(s.Form, p.doc)
 	var fields []app.UI
 	for _, name := range page.Fields {
-		if n := s.Form.Property(name); n != nil {
+		if n := live(s.Form.Property(name)); n != nil {
 			fields = append(fields, p.field(n, schemas.Pointer("", name)))
 		}
 	}
@@ -510,7 +517,7 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 	if p.sending {
 		return
 	}
-	all := p.service.Validate(p.doc)
+	all := p.service.Validate(p.service.Clean(p.doc))
 	if p.step < len(p.service.Pages)-1 {
 		var here []schemas.Violation
 		for _, v := range all {
@@ -634,7 +641,7 @@ func (p *FormPage) send(ctx app.Context) {
 		// Files that waited on this device go first; the case refers to them.
 		res, uploaded := uploadKept(s, lang, doc)
 		if !res.failed() {
-			res = postSubmission(id, lang, key, doc)
+			res = postSubmission(id, lang, key, sendable(s, doc))
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.sending = false
@@ -661,10 +668,20 @@ func (p *FormPage) send(ctx app.Context) {
 	})
 }
 
+// sendable is the document as it is sent: without the answers of hidden fields and the
+// optional groups left empty (schemas.Clean). The draft keeps them.
+func sendable(s *schemas.Service, doc map[string]any) map[string]any {
+	m, _ := s.Clean(doc).(map[string]any)
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
 // queue keeps a send that cannot go now in the device's outbox, under its idempotency
 // key, and shows the provisional receipt. The outbox sends it when it can.
 func (p *FormPage) queue(ctx app.Context) {
-	q := queued{ID: p.sendKey, Service: p.service.ID, Lang: p.route.lang, Owner: user.User, Doc: p.doc, Queued: time.Now()}
+	q := queued{ID: p.sendKey, Service: p.service.ID, Lang: p.route.lang, Owner: user.User, Doc: sendable(p.service, p.doc), Queued: time.Now()}
 	p.sending = true
 	ctx.Async(func() {
 		ok := putQueued(q)

@@ -94,11 +94,11 @@ func ReadPost(s *schemas.Service, values url.Values) *FormState {
 	case strings.HasPrefix(action, actionGoTo):
 		// A link of the summary of a failed send: the field's page, with every problem.
 		ptr := strings.TrimPrefix(action, actionGoTo)
-		all := s.Validate(st.Doc)
+		all := s.Validate(s.Clean(st.Doc))
 		st.show(all, all)
 		st.Step, st.Focus = s.PageOf(ptr), fieldID(ptr)
 	default: // next or send; Enter in a field posts the first button, Next or Send
-		all := s.Validate(st.Doc)
+		all := s.Validate(s.Clean(st.Doc))
 		if st.Step < last {
 			var here []schemas.Violation
 			for _, v := range all {

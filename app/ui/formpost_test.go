@@ -134,3 +134,28 @@ func TestHiddenAnswersRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A form posted without the client applies its conditions as the client does: a field
+// a condition requires is asked for, and a hidden answer does not stop the send.
+func TestReadPostConditions(t *testing.T) {
+	s := schematest.Service(t, "post-conditions", "POC", `
+  "required": ["housing"],
+  "if": {"properties": {"housing": {"const": "rent"}}, "required": ["housing"]},
+  "then": {"required": ["landlord"]},
+  "properties": {
+    "housing": {"type": "string", "title": "Asuminen", "enum": ["own", "rent"], "x-i18n": {"sv": {"title": "Boende"}, "en": {"title": "Housing"}}},
+    "landlord": {"type": "string", "title": "Vuokranantaja", "maxLength": 3, "x-i18n": {"sv": {"title": "Hyresvärd"}, "en": {"title": "Landlord"}}}
+  }`)
+	rent := ReadPost(s, form("action", "send", "/housing", "rent"))
+	if rent.Send || len(rent.Summary) != 1 || rent.Summary[0].Pointer != "/landlord" || rent.Summary[0].Code != "required" {
+		t.Errorf("renting without a landlord: send %v, summary %v", rent.Send, rent.Summary)
+	}
+	// A landlord too long for the rules, posted when it is no longer asked.
+	own := ReadPost(s, form("action", "send", "/housing", "own", "/landlord", "Vuokra Oy"))
+	if !own.Send || len(own.Summary) != 0 {
+		t.Errorf("owning, with a hidden landlord: send %v, summary %v", own.Send, own.Summary)
+	}
+	if sent := s.Clean(own.Doc).(map[string]any); sent["landlord"] != nil {
+		t.Errorf("the hidden landlord would be sent: %v", sent)
+	}
+}

@@ -159,7 +159,7 @@ func (h *Handler) Pending(r *http.Request, serviceID string) *ui.FormState {
 // otherwise it says in st why not, and the form is shown again with every answer.
 func (h *Handler) send(w http.ResponseWriter, r *http.Request, s *schemas.Service, lang string, st *ui.FormState) (done bool) {
 	st.Send = false
-	data, err := json.Marshal(st.Doc)
+	data, err := json.Marshal(s.Clean(st.Doc)) // hidden answers are not sent
 	if err != nil {
 		h.log.Error("encoding a posted form", "id", router.RequestID(r), "err", err)
 		st.Alert = "form.serverError"
