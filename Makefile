@@ -88,6 +88,8 @@ web/dist/.fast: web/app.wasm bin/precompress
 # The tests measure nothing about the client's bytes, so they take the quick copy.
 test: test-deps web/dist/.fast vet
 	AXE_JS=$(AXE_JS) CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 12m ./...
+	@echo "The schemas and messages again as WebAssembly, the browser's path:"
+	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/ ./locales/
 	$(GO) test -count=1 -race -timeout 5m ./server/store/ ./server/kv/...
 
 test-deps: $(CHROMIUM) $(AXE_JS) postgresql
