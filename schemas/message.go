@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -43,9 +44,9 @@ func (s *Service) Message(lang string, v Violation) string {
 	for k, p := range v.Params {
 		switch k {
 		case "min":
-			data["Min"] = p
+			data["Min"] = Number(lang, p)
 		case "max":
-			data["Max"] = p
+			data["Max"] = Number(lang, p)
 		}
 	}
 	id := "error." + v.Code
@@ -113,15 +114,15 @@ func (s *Service) ItemLabel(lang, pointer string) string {
 }
 
 // lowerFirst lowercases a label's first letter for use inside a sentence, unless the
-// label starts with an abbreviation ("Y-tunnus", "IBAN"); "E-mail" and "E-postadress"
-// are words, not abbreviations.
+// label starts with an abbreviation ("Y-tunnus", "IBAN") or the English pronoun "I"
+// ("I confirm that…"); "E-mail" and "E-postadress" are words, not abbreviations.
 func lowerFirst(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	if size == 0 {
 		return s
 	}
 	next, _ := utf8.DecodeRuneInString(s[size:])
-	if unicode.IsUpper(next) || (next == '-' && r != 'E') {
+	if unicode.IsUpper(next) || (next == '-' && r != 'E') || r == 'I' && (next == ' ' || next == '\'' || next == '’') {
 		return s
 	}
 	return string(unicode.ToLower(r)) + s[size:]
@@ -147,6 +148,49 @@ func fileMessageData(lang string, n *Node, params map[string]any, data map[strin
 	}
 	data["Types"] = strings.ToUpper(strings.Join(accept, ", "))
 	data["Max"] = Megabytes(lang, max)
+}
+
+// Number writes a limit as the language writes numbers: "200 000" and "2,5" in Finnish
+// and Swedish (a no-break space between thousands), "200,000" and "2.5" in English.
+// Other values are written as they come.
+func Number(lang string, v any) string {
+	var s string
+	switch n := v.(type) {
+	case int:
+		s = strconv.Itoa(n)
+	case int64:
+		s = strconv.FormatInt(n, 10)
+	case float64:
+		s = strconv.FormatFloat(n, 'f', -1, 64)
+	default:
+		return fmt.Sprint(v)
+	}
+	if strings.ContainsAny(s, "eE") || len(s) > 40 {
+		return s
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	group, point := "\u00a0", ","
+	if lang == "en" {
+		group, point = ",", "."
+	}
+	// Finnish and Swedish keep four digits together ("1000"); English does not.
+	grouped := len(whole) > 4 || lang == "en" && len(whole) > 3
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 && grouped {
+			b.WriteString(group)
+		}
+		b.WriteRune(d)
+	}
+	if frac != "" {
+		b.WriteString(point + frac)
+	}
+	return b.String()
 }
 
 // Megabytes writes a size in bytes as megabytes (of 2^20 bytes, as file managers count

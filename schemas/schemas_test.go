@@ -362,3 +362,44 @@ func BenchmarkValidateDaycare(b *testing.B) {
 		}
 	})
 }
+
+// A label goes inside a sentence with its first letter lowercased, but not an
+// abbreviation's or the English "I".
+func TestLowerFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"Etunimi":                 "etunimi",
+		"Y-tunnus":                "Y-tunnus",
+		"IBAN":                    "IBAN",
+		"E-mail":                  "e-mail",
+		"I confirm that it holds": "I confirm that it holds",
+		"I’m the guardian":        "I’m the guardian",
+		"Insurance":               "insurance",
+		"":                        "",
+	} {
+		if got := lowerFirst(in); got != want {
+			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Limits in messages are written as each language writes numbers.
+func TestNumber(t *testing.T) {
+	cases := []struct {
+		lang string
+		in   any
+		want string
+	}{
+		{"fi", int64(200000), "200\u00a0000"},
+		{"sv", 2.5, "2,5"},
+		{"en", int64(200000), "200,000"},
+		{"en", 1234.75, "1,234.75"},
+		{"fi", int64(1000), "1000"}, // four digits stay together, as Finnish writes them
+		{"en", int64(-20000), "-20,000"},
+		{"fi", 0.0, "0"},
+	}
+	for _, c := range cases {
+		if got := Number(c.lang, c.in); got != c.want {
+			t.Errorf("Number(%s, %v) = %q, want %q", c.lang, c.in, got, c.want)
+		}
+	}
+}
