@@ -52,8 +52,19 @@ func (s *Service) Message(lang string, v Violation) string {
 	id := "error." + v.Code
 	switch v.Code {
 	case "required":
-		if n != nil && (len(n.Options) > 0 || n.Type == "boolean" || n.Type == "array") {
+		switch {
+		case n != nil && n.Type == "boolean":
+			id = "error.required.tick" // a statement to tick ("I confirm…") reads as it is
+		case n != nil && (len(n.Options) > 0 || n.Type == "array"):
 			id = "error.required.choose"
+		}
+	case "enum":
+		if n != nil && n.Type == "boolean" { // const: true, a declaration left unticked
+			id = "error.required.tick"
+		}
+	case "minItems", "maxItems":
+		if n != nil && n.Items != nil && len(n.Items.Options) > 0 && n.Widget != "list" {
+			id += ".choose" // a group of boxes: one chooses, not adds
 		}
 	case "type":
 		if n != nil && (n.Type == "number" || n.Type == "integer") {
@@ -76,7 +87,7 @@ func (s *Service) Message(lang string, v Violation) string {
 	case "fileType", "fileSize", "fileEmpty", "fileGone":
 		fileMessageData(lang, n, v.Params, data)
 	case "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
-		"exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "enum":
+		"exclusiveMaximum", "multipleOf", "uniqueItems":
 	default:
 		id = "error.invalid"
 	}

@@ -115,7 +115,7 @@ type rawUI struct {
 var widgets = map[string]bool{
 	"text": true, "textarea": true, "email": true, "tel": true, "date": true,
 	"number": true, "select": true, "radio": true, "checkbox": true, "hidden": true,
-	"file": true,
+	"file": true, "checkboxes": true, "list": true,
 }
 
 // builder turns raw nodes into Nodes and collects every problem it finds, so that a

@@ -264,8 +264,8 @@ func TestMessagesArePlainAndTranslated(t *testing.T) {
 		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "en", "Enter dog's name"},
 		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "fi", "Anna koiran nimi"},
 		{dog, Violation{Pointer: "/dog/name", Code: "required"}, "sv", "Ange hundens namn"},
-		{dog, Violation{Pointer: "/dog/sex", Code: "required"}, "en", "Select the dog's sex"}, // the author's own
-		{dog, Violation{Pointer: "/dog/neutered", Code: "required"}, "en", "Choose "},
+		{dog, Violation{Pointer: "/dog/sex", Code: "required"}, "en", "Select the dog's sex"},                   // the author's own
+		{dog, Violation{Pointer: "/dog/neutered", Code: "required"}, "en", "Tick the box: The dog is neutered"}, // a statement keeps its capital
 		{dog, Violation{Pointer: "/owner/personalIdentityCode", Code: "format"}, "sv", "131052-308T"},
 		{dog, Violation{Pointer: "/dog/microchipNumber", Code: "pattern"}, "en", "15"},
 		{day, Violation{Pointer: "/care/careHoursPerWeek", Code: "maximum", Params: map[string]any{"max": 60}}, "fi", "1–60"},

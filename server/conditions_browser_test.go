@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -12,8 +13,9 @@ import (
 // TestBrowserConditions: on a phone, a field that a condition brings in appears with
 // its required mark as the resident answers, and goes when the answer changes, keeping
 // what was typed for when it comes back; a failed condition's summary entry leads to
-// the field; what is sent leaves out hidden answers and the optional co-applicant
-// nobody filled in (testdata/rent-support.json).
+// the field; a "choose one or more" list is a group of boxes; what is sent leaves out
+// hidden answers and the optional co-applicant nobody filled in
+// (testdata/rent-support.json).
 func TestBrowserConditions(t *testing.T) {
 	ctx := browser(t)
 	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withFixture(t, "rent-support"))
@@ -64,6 +66,8 @@ func TestBrowserConditions(t *testing.T) {
 	// Untick the support: its description goes, and so does its entry in the summary.
 	run("untick", chromedp.Click("#f-support", chromedp.ByQuery), chromedp.WaitNotPresent("#f-supportNeed", chromedp.ByQuery),
 		chromedp.WaitNotPresent(`#error-summary a[href="#f-supportNeed"]`, chromedp.ByQuery))
+	// "Choose one or more": boxes, kept in the options' order whatever the order ticked.
+	run("tick pension, then salary", chromedp.Click("#f-incomeSources-1", chromedp.ByQuery), chromedp.Click("#f-incomeSources", chromedp.ByQuery))
 	run("own after all, and send", chromedp.Click("#f-housing", chromedp.ByQuery), chromedp.WaitNotPresent("#f-landlord", chromedp.ByQuery),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#confirmation", chromedp.ByQuery))
 	var confirmation string
@@ -88,7 +92,7 @@ func TestBrowserConditions(t *testing.T) {
 			t.Errorf("the case holds %s, which the form did not ask in the end: %v", hidden, c.Data)
 		}
 	}
-	if c.Data["housing"] != "own" {
+	if c.Data["housing"] != "own" || fmt.Sprint(c.Data["incomeSources"]) != "[salary pension]" {
 		t.Errorf("the case: %v", c.Data)
 	}
 }

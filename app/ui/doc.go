@@ -105,7 +105,7 @@ func defaults(n *schemas.Node) any {
 		}
 		return m
 	case "array":
-		if n.MinItems > 0 && n.Items != nil {
+		if n.MinItems > 0 && n.Items != nil && !isGroup(n) { // a group starts with no box ticked
 			arr := make([]any, n.MinItems)
 			for i := range arr {
 				arr[i] = defaults(n.Items)

@@ -21,8 +21,13 @@ func tf(lang, id string, data map[string]any) string { return locales.T(lang, id
 
 // widget returns how a node is shown: the author's choice, else a default by type.
 func widget(n *schemas.Node) string {
-	if n.Widget != "" {
+	switch {
+	case n.Widget == "list":
+		return "array"
+	case n.Widget != "":
 		return n.Widget
+	case n.Type == "array" && n.Items != nil && len(n.Items.Options) > 0:
+		return "checkboxes" // "choose one or more"
 	}
 	switch {
 	case len(n.Options) > 0 && len(n.Options) <= 4:
@@ -105,6 +110,8 @@ func (f *fieldView) Render() app.UI {
 		return p.radios(n, ptr)
 	case "checkbox":
 		return p.checkbox(n, ptr)
+	case "checkboxes":
+		return p.checkboxes(n, ptr)
 	case "date":
 		return p.dateField(n, ptr)
 	}
@@ -347,16 +354,21 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 	)
 }
 
+// optionID is the id of a group's option i: the first takes the field's own id, which
+// error links point at.
+func optionID(ptr string, i int) string {
+	if i == 0 {
+		return fieldID(ptr)
+	}
+	return fieldID(ptr) + "-" + strconv.Itoa(i)
+}
+
 func (p *FormPage) radios(n *schemas.Node, ptr string) app.UI {
 	value := p.value(ptr)
 	invalid := p.hasError(ptr)
 	opts := make([]app.UI, len(n.Options))
 	for i, o := range n.Options {
-		v := fmt.Sprint(o.Value)
-		id := fieldID(ptr)
-		if i > 0 {
-			id += "-" + strconv.Itoa(i)
-		}
+		v, id := fmt.Sprint(o.Value), optionID(ptr, i)
 		radio := app.Input().Type("radio").ID(id).Name(ptr).Value(v).
 			Aria("invalid", boolString(invalid)).
 			OnChange(p.changed(n, ptr), app.EventScope(ptr+"="+v))
@@ -414,6 +426,84 @@ func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
 		app.Label().For(id).Body(p.labelText(n)...),
 		p.hints(n, ptr),
 	)
+}
+
+// checkboxes renders a list of options as a group of boxes: the answer is the list of
+// the options ticked, in the options' order.
+func (p *FormPage) checkboxes(n *schemas.Node, ptr string) app.UI {
+	chosen := chosenSet(getAt(p.doc, schemas.Segments(ptr)))
+	invalid := p.hasError(ptr)
+	boxes := make([]app.UI, len(n.Items.Options))
+	for i, o := range n.Items.Options {
+		v, id := valueText(o.Value), optionID(ptr, i)
+		box := app.Input().Type("checkbox").ID(id).Name(ptr).Value(v).
+			Aria("invalid", boolString(invalid)).
+			OnChange(p.toggled(n, ptr), app.EventScope(ptr+"="+v))
+		if chosen[v] {
+			box = box.Checked(true)
+		}
+		if n.ReadOnly {
+			box = box.Disabled(true)
+		}
+		boxes[i] = app.Div().Class("choice checkbox").Body(
+			autofocus(p, box, id),
+			app.Label().For(id).Text(o.Label.In(p.route.lang)),
+		)
+	}
+	class := "group choices"
+	if invalid {
+		class += " field-invalid"
+	}
+	label := p.labelText(n)
+	if !n.Required && n.MinItems > 0 {
+		label = append(label, requiredMark())
+	}
+	return app.FieldSet().Class(class).Aria("describedby", p.describedBy(n, ptr)).Body(
+		app.Legend().Class("label").Body(label...),
+		p.hints(n, ptr),
+		p.errorText(ptr),
+		app.Div().Class("choice-list").Body(boxes...),
+	)
+}
+
+// isGroup reports whether n is shown as a group of checkboxes.
+func isGroup(n *schemas.Node) bool { return n != nil && widget(n) == "checkboxes" }
+
+// chosenSet is the options a checkbox group's answer holds, as their controls' values.
+func chosenSet(v any) map[string]bool {
+	list, _ := v.([]any)
+	out := make(map[string]bool, len(list))
+	for _, item := range list {
+		out[valueText(item)] = true
+	}
+	return out
+}
+
+// tickedAnswer is a checkbox group's answer from the values of the boxes ticked, in the
+// options' order (values that are not options are dropped); nil when none is.
+func tickedAnswer(n *schemas.Node, ticked map[string]bool) any {
+	var out []any
+	for _, o := range n.Items.Options {
+		if ticked[valueText(o.Value)] {
+			out = append(out, o.Value)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// toggled follows one box of a group.
+func (p *FormPage) toggled(n *schemas.Node, ptr string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		el := ctx.JSSrc()
+		segs := schemas.Segments(ptr)
+		ticked := chosenSet(getAt(p.doc, segs))
+		ticked[el.Get("value").String()] = el.Get("checked").Bool()
+		setAt(p.doc, segs, tickedAnswer(n, ticked))
+		p.answered(ctx, ptr, true)
+	}
 }
 
 // autofocus marks the control the page focuses when it loads: the server sets it

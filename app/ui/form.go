@@ -242,6 +242,10 @@ func (p *FormPage) setControls(typing bool) {
 		case "radio":
 			el.Set("checked", el.Get("value").String() == want)
 		case "checkbox":
+			if list, ok := getAt(p.doc, schemas.Segments(ptr)).([]any); ok || isGroup(p.service.Form.Lookup(ptr)) {
+				el.Set("checked", chosenSet(list)[el.Get("value").String()])
+				break
+			}
 			el.Set("checked", want == "true")
 		case "submit", "button":
 		default:

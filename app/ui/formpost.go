@@ -185,6 +185,15 @@ func docFromPost(s *schemas.Service, values url.Values) map[string]any {
 		// A radio group or a select posts one value; the last is what a browser
 		// would have kept. A date's parts come in the order day, month, year.
 		vals := values[name]
+		if n := s.Form.Lookup(name); isGroup(n) {
+			// A group posts one value per box ticked.
+			ticked := make(map[string]bool, len(vals))
+			for _, v := range vals {
+				ticked[v] = true
+			}
+			setAt(doc, schemas.Segments(name), tickedAnswer(n, ticked))
+			continue
+		}
 		doc = setAnswer(s, doc, name, vals[len(vals)-1])
 	}
 	return doc

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -157,5 +158,22 @@ func TestReadPostConditions(t *testing.T) {
 	}
 	if sent := s.Clean(own.Doc).(map[string]any); sent["landlord"] != nil {
 		t.Errorf("the hidden landlord would be sent: %v", sent)
+	}
+}
+
+// A group of checkboxes posts one value per box ticked; the answer lists them in the
+// options' order, without values that are not options.
+func TestReadPostCheckboxGroup(t *testing.T) {
+	s := schematest.Service(t, "post-boxes", "POB", `
+  "properties": {
+    "sources": {"type": "array", "title": "Tulot", "uniqueItems": true, "x-i18n": {"sv": {"title": "Inkomster"}, "en": {"title": "Income"}},
+      "items": {"type": "string", "title": "Tulo", "enum": ["salary", "pension", "benefit"], "x-i18n": {"sv": {"title": "Inkomst"}, "en": {"title": "Income"}}}}
+  }`)
+	st := ReadPost(s, form("action", "send", "/sources", "benefit", "/sources", "nonsense", "/sources", "salary"))
+	if got := fmt.Sprint(st.Doc["sources"]); got != "[salary benefit]" || !st.Send {
+		t.Errorf("sources %s, send %v", got, st.Send)
+	}
+	if widget(s.Form.Property("sources")) != "checkboxes" {
+		t.Error("a list of options is not a group of boxes")
 	}
 }
