@@ -106,6 +106,9 @@ type Session struct {
 	Registered       bool   `json:"registered"`
 	CSRF             string `json:"csrf,omitempty"`
 	RemainingSeconds int    `json:"remainingSeconds,omitempty"`
+	// Prefill is what forms fill in about the user, by source (schemas.PrefillSources:
+	// "identity.personalIdentityCode", "profile.email", …); only the user's own.
+	Prefill map[string]string `json:"prefill,omitempty"`
 }
 
 // Profile is GET /profile. Name and identity code come from identification and are

@@ -87,7 +87,7 @@ func (s *Service) Message(lang string, v Violation) string {
 	case "fileType", "fileSize", "fileEmpty", "fileGone":
 		fileMessageData(lang, n, v.Params, data)
 	case "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
-		"exclusiveMaximum", "multipleOf", "uniqueItems":
+		"exclusiveMaximum", "multipleOf", "uniqueItems", "prefill", "readOnly":
 	default:
 		id = "error.invalid"
 	}

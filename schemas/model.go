@@ -40,6 +40,7 @@ type Node struct {
 	Autocomplete string
 	Required     bool // required by the parent object
 	ReadOnly     bool
+	Prefill      string // x-prefill: where the answer comes from (prefill.go)
 	Default      any
 	Options      []Option
 	MaxLength    int
@@ -79,6 +80,7 @@ type rawNode struct {
 	Description string                       `json:"description"`
 	Format      string                       `json:"format"`
 	ReadOnly    bool                         `json:"readOnly"`
+	Prefill     string                       `json:"x-prefill"`
 	Default     any                          `json:"default"`
 	Enum        []any                        `json:"enum"`
 	OneOf       []rawNode                    `json:"oneOf"`
@@ -190,6 +192,7 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 		Format:       r.Format,
 		Autocomplete: r.UI.Autocomplete,
 		ReadOnly:     r.ReadOnly,
+		Prefill:      r.Prefill,
 		Default:      r.Default,
 		Minimum:      r.Minimum,
 		Maximum:      r.Maximum,
@@ -218,6 +221,7 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 		b.problem(path, "unknown x-ui.widget %q", n.Widget)
 	}
 	b.fileOptions(path, n, r.UI)
+	b.prefill(path, n)
 	for _, v := range r.Enum {
 		n.Options = append(n.Options, Option{Value: v, Label: Text{"fi": fmt.Sprint(v), "sv": fmt.Sprint(v), "en": fmt.Sprint(v)}})
 	}

@@ -53,6 +53,9 @@ type Service struct {
 	hasFiles    bool // some field takes a file
 	// Clean has work to do: some object has conditions, or is optional.
 	hasConditions, hasOptionalObjects bool
+	// prefillAt are the fields with x-prefill, by pointer (prefill.go).
+	prefillOnce sync.Once
+	prefillAt   map[string]*Node
 }
 
 // Page is one step of a multi-page form.

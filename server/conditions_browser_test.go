@@ -13,7 +13,8 @@ import (
 // TestBrowserConditions: on a phone, a field that a condition brings in appears with
 // its required mark as the resident answers, and goes when the answer changes, keeping
 // what was typed for when it comes back; a failed condition's summary entry leads to
-// the field; a "choose one or more" list is a group of boxes; what is sent leaves out
+// the field; a "choose one or more" list is a group of boxes; the applicant is filled
+// in from identification, read-only; what is sent leaves out
 // hidden answers and the optional co-applicant nobody filled in
 // (testdata/rent-support.json).
 func TestBrowserConditions(t *testing.T) {
@@ -35,6 +36,17 @@ func TestBrowserConditions(t *testing.T) {
 	}
 	if !present("#f-coApplicant-name") {
 		t.Fatal("the optional co-applicant's fields are not shown")
+	}
+
+	// The applicant is filled in from identification and cannot be changed.
+	var code string
+	var readOnly bool
+	// Read-only once the client knows who is signed in (the server's page said so already).
+	run("the applicant", poll(`document.querySelector("#f-applicant-personalIdentityCode").readOnly`),
+		chromedp.Value("#f-applicant-personalIdentityCode", &code, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#f-applicant-personalIdentityCode").readOnly`, &readOnly))
+	if code != "010280-952L" || !readOnly {
+		t.Errorf("the identity code field holds %q (read-only %v), want the resident's own, read-only", code, readOnly)
 	}
 
 	run("rent", chromedp.Click("#f-housing-1", chromedp.ByQuery), chromedp.WaitVisible("#f-landlord", chromedp.ByQuery))
@@ -92,7 +104,8 @@ func TestBrowserConditions(t *testing.T) {
 			t.Errorf("the case holds %s, which the form did not ask in the end: %v", hidden, c.Data)
 		}
 	}
-	if c.Data["housing"] != "own" || fmt.Sprint(c.Data["incomeSources"]) != "[salary pension]" {
+	applicant, _ := c.Data["applicant"].(map[string]any)
+	if c.Data["housing"] != "own" || fmt.Sprint(c.Data["incomeSources"]) != "[salary pension]" || applicant["personalIdentityCode"] != "010280-952L" {
 		t.Errorf("the case: %v", c.Data)
 	}
 }

@@ -75,7 +75,8 @@ func (p *FormPage) field(n *schemas.Node, ptr string) app.UI {
 // answer is the field of one answer, as a component of its own. label overrides the
 // node's title (list items).
 func (p *FormPage) answer(n *schemas.Node, ptr, label string, inList bool) app.UI {
-	f := &fieldView{Node: n, Ptr: ptr, Label: label, InList: inList, Lang: p.route.lang, Value: p.value(ptr), form: p}
+	f := &fieldView{Node: n, Ptr: ptr, Label: label, InList: inList, Lang: p.route.lang, Value: p.value(ptr),
+		Note: p.prefillNote(n, ptr), form: p}
 	if v, ok := p.shown[ptr]; ok {
 		f.Message = p.service.Message(p.route.lang, v)
 	}
@@ -99,6 +100,7 @@ type fieldView struct {
 	Lang    string
 	Value   string
 	Message string
+	Note    string // what a field filled in from identification says (it changes at sign-in)
 
 	form *FormPage
 }
@@ -306,7 +308,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		if required {
 			ta = ta.Required(true)
 		}
-		if n.ReadOnly {
+		if p.locked(n, ptr) {
 			ta = ta.ReadOnly(true)
 		}
 		ctl = autofocus(p, ta, id)
@@ -329,7 +331,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		if required {
 			in = in.Required(true)
 		}
-		if n.ReadOnly {
+		if p.locked(n, ptr) {
 			in = in.ReadOnly(true)
 		}
 		if mode != "" {
@@ -538,7 +540,8 @@ func requiredMark() app.UI {
 }
 
 func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
-	if n.Description == nil && n.Help == nil {
+	note := p.prefillNote(n, ptr)
+	if n.Description == nil && n.Help == nil && note == "" {
 		return nil
 	}
 	var parts []string
@@ -547,7 +550,47 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 			parts = append(parts, text.In(p.route.lang))
 		}
 	}
+	if note != "" {
+		parts = append(parts, t(p.route.lang, note))
+	}
 	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
+}
+
+// personal is what the form fills in about the signed-in user (x-prefill), nil while
+// nobody is: the server knows it when it prerenders, the client once it has asked.
+func (p *FormPage) personal() map[string]string {
+	if p.req != nil {
+		return p.req.Session.Prefill
+	}
+	if user.Authenticated {
+		return user.Prefill
+	}
+	return nil
+}
+
+// prefillNote is the message id of what a field filled in from identification says
+// of itself: filled in, or to be filled in once the user identifies; "" for others.
+func (p *FormPage) prefillNote(n *schemas.Node, ptr string) string {
+	switch {
+	case n.Prefill == "":
+		return ""
+	case p.service.PrefillLocked(ptr, p.personal()):
+		return "form.prefilled"
+	case p.req == nil && !user.Loaded && !p.prerenderedSignedOut && p.value(ptr) != "":
+		// The client took over a page the server filled in for the signed-in user,
+		// and has not asked who it is yet: the field stays as the server drew it.
+		return "form.prefilled"
+	case p.signedOut():
+		return "form.prefillLater"
+	}
+	return "" // the person has no such detail (no phone in the profile): theirs to give
+}
+
+// locked reports whether a field shows its answer without letting it be changed: a
+// readOnly field, or one filled in from identification (or to be, once the user
+// identifies).
+func (p *FormPage) locked(n *schemas.Node, ptr string) bool {
+	return n.ReadOnly || p.prefillNote(n, ptr) != ""
 }
 
 // errorText is always there, empty while the field is fine: an element that appears
@@ -574,7 +617,7 @@ func (p *FormPage) hasError(ptr string) bool {
 
 func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
 	var ids []string
-	if n.Description != nil || n.Help != nil {
+	if n.Description != nil || n.Help != nil || p.prefillNote(n, ptr) != "" {
 		ids = append(ids, fieldID(ptr)+"-hint")
 	}
 	if p.hasError(ptr) {

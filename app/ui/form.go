@@ -112,7 +112,7 @@ func (p *FormPage) OnInit() {
 	}
 	if tk.Errors {
 		// The server showed this page's problems (or, on the last page, the form's).
-		for _, v := range s.Validate(s.Clean(p.doc)) {
+		for _, v := range problems(s, p.doc, nil) {
 			if p.step == len(s.Pages)-1 || s.PageOf(v.Pointer) == p.step {
 				p.summary = append(p.summary, v)
 				p.shown[v.Pointer] = v
@@ -310,6 +310,11 @@ func (p *FormPage) Render() app.UI {
 	last := p.step == len(s.Pages)-1
 	page := s.Pages[p.step]
 
+	// The answers about the signed-in user come from their identification, whatever
+	// a draft or a post said (the server refuses others anyway).
+	if v := p.personal(); v != nil {
+		s.Prefill(p.doc, v)
+	}
 	p.conditions = s.ConditionState(p.doc)
 	live := p.liveFields(s.Form, p.doc)
 	var fields []app.UI
@@ -521,7 +526,7 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 	if p.sending {
 		return
 	}
-	all := p.service.Validate(p.service.Clean(p.doc))
+	all := problems(p.service, p.doc, p.personal())
 	if p.step < len(p.service.Pages)-1 {
 		var here []schemas.Violation
 		for _, v := range all {

@@ -58,8 +58,14 @@ type FormState struct {
 // or removed, the next page if this one is valid, the previous page, or, on the last
 // page, the send if the whole form is valid. What is posted outside the form's fields
 // is ignored.
-func ReadPost(s *schemas.Service, values url.Values) *FormState {
+//
+// prefill is what the form fills in about the signed-in sender (apiv1.Session.Prefill),
+// over what was posted; nil for a sender not identified yet, whose form is not stopped
+// by the fields identification will fill in.
+func ReadPost(s *schemas.Service, values url.Values, prefill map[string]string) *FormState {
 	st := &FormState{Doc: docFromPost(s, values), Shown: map[string]schemas.Violation{}}
+	s.Prefill(st.Doc, prefill)
+	check := func() []schemas.Violation { return problems(s, st.Doc, prefill) }
 	st.Key = values.Get(fieldKey)
 	if !sendKeyForm(st.Key) {
 		st.Key = NewSendKey()
@@ -94,11 +100,11 @@ func ReadPost(s *schemas.Service, values url.Values) *FormState {
 	case strings.HasPrefix(action, actionGoTo):
 		// A link of the summary of a failed send: the field's page, with every problem.
 		ptr := strings.TrimPrefix(action, actionGoTo)
-		all := s.Validate(s.Clean(st.Doc))
+		all := check()
 		st.show(all, all)
 		st.Step, st.Focus = s.PageOf(ptr), fieldID(ptr)
 	default: // next or send; Enter in a field posts the first button, Next or Send
-		all := s.Validate(s.Clean(st.Doc))
+		all := check()
 		if st.Step < last {
 			var here []schemas.Violation
 			for _, v := range all {
@@ -121,6 +127,23 @@ func ReadPost(s *schemas.Service, values url.Values) *FormState {
 		st.Send = true
 	}
 	return st
+}
+
+// problems are the problems of a form as it would be sent: without hidden answers,
+// and, while its sender has not identified (prefill nil), without those of the fields
+// identification fills in.
+func problems(s *schemas.Service, doc map[string]any, prefill map[string]string) []schemas.Violation {
+	all := s.Validate(s.Clean(doc))
+	if prefill != nil {
+		return all
+	}
+	kept := all[:0]
+	for _, v := range all {
+		if !s.IsPrefilled(v.Pointer) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }
 
 // show puts problems under their fields and in the focused summary.

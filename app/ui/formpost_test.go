@@ -92,7 +92,7 @@ func TestReadPost(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			st := ReadPost(s, c.post)
+			st := ReadPost(s, c.post, nil)
 			if st.Step != c.step || st.Focus != c.focus || st.Send != c.send {
 				t.Errorf("step %d, focus %q, send %v; want %d, %q, %v", st.Step, st.Focus, st.Send, c.step, c.focus, c.send)
 			}
@@ -147,12 +147,12 @@ func TestReadPostConditions(t *testing.T) {
     "housing": {"type": "string", "title": "Asuminen", "enum": ["own", "rent"], "x-i18n": {"sv": {"title": "Boende"}, "en": {"title": "Housing"}}},
     "landlord": {"type": "string", "title": "Vuokranantaja", "maxLength": 3, "x-i18n": {"sv": {"title": "Hyresvärd"}, "en": {"title": "Landlord"}}}
   }`)
-	rent := ReadPost(s, form("action", "send", "/housing", "rent"))
+	rent := ReadPost(s, form("action", "send", "/housing", "rent"), nil)
 	if rent.Send || len(rent.Summary) != 1 || rent.Summary[0].Pointer != "/landlord" || rent.Summary[0].Code != "required" {
 		t.Errorf("renting without a landlord: send %v, summary %v", rent.Send, rent.Summary)
 	}
 	// A landlord too long for the rules, posted when it is no longer asked.
-	own := ReadPost(s, form("action", "send", "/housing", "own", "/landlord", "Vuokra Oy"))
+	own := ReadPost(s, form("action", "send", "/housing", "own", "/landlord", "Vuokra Oy"), nil)
 	if !own.Send || len(own.Summary) != 0 {
 		t.Errorf("owning, with a hidden landlord: send %v, summary %v", own.Send, own.Summary)
 	}
@@ -169,7 +169,7 @@ func TestReadPostCheckboxGroup(t *testing.T) {
     "sources": {"type": "array", "title": "Tulot", "uniqueItems": true, "x-i18n": {"sv": {"title": "Inkomster"}, "en": {"title": "Income"}},
       "items": {"type": "string", "title": "Tulo", "enum": ["salary", "pension", "benefit"], "x-i18n": {"sv": {"title": "Inkomst"}, "en": {"title": "Income"}}}}
   }`)
-	st := ReadPost(s, form("action", "send", "/sources", "benefit", "/sources", "nonsense", "/sources", "salary"))
+	st := ReadPost(s, form("action", "send", "/sources", "benefit", "/sources", "nonsense", "/sources", "salary"), nil)
 	if got := fmt.Sprint(st.Doc["sources"]); got != "[salary benefit]" || !st.Send {
 		t.Errorf("sources %s, send %v", got, st.Send)
 	}

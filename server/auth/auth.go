@@ -18,6 +18,7 @@ import (
 
 	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/server/cases"
 	"github.com/lomake/lomake/server/identity"
 	"github.com/lomake/lomake/server/ratelimit"
 	"github.com/lomake/lomake/server/router"
@@ -253,6 +254,7 @@ func Session(r *http.Request, sm *session.Manager) apiv1.Session {
 		Registered:       c.User.Registered,
 		CSRF:             c.Session.CSRF,
 		RemainingSeconds: int(sm.Remaining(*c.Session) / time.Second),
+		Prefill:          cases.PrefillValues(*c.User),
 	}
 }
 

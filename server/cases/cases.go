@@ -95,6 +95,14 @@ func (c *Cases) Submit(ctx context.Context, sub Submission) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if len(violations) == 0 {
+		// What the sender cannot choose: their own identity in the fields filled in
+		// from it, and the fixed value of a read-only field.
+		var doc any
+		if err := json.Unmarshal(sub.Data, &doc); err == nil {
+			violations = sub.Service.Bound(doc, PrefillValues(sub.Owner))
+		}
+	}
 	if len(violations) > 0 {
 		return Result{Violations: violations}, nil
 	}
@@ -169,4 +177,16 @@ func (c *Cases) Get(ctx context.Context, reader store.User, number string) (stor
 // MayRead reports whether u may read case k: today only its sender.
 func MayRead(u store.User, k store.Case) bool {
 	return u.ID != "" && k.Owner == u.ID
+}
+
+// PrefillValues is what forms fill in about u (the sources of schemas' x-prefill):
+// the names and identity code from identification, the contact details of the profile.
+func PrefillValues(u store.User) map[string]string {
+	return map[string]string{
+		"identity.personalIdentityCode": u.IdentityCode,
+		"identity.firstNames":           u.GivenName,
+		"identity.lastName":             u.FamilyName,
+		"profile.email":                 u.Email,
+		"profile.phone":                 u.Phone,
+	}
 }

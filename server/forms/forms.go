@@ -88,7 +88,11 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		router.Problem(w, r, http.StatusBadRequest, "malformed", nil)
 		return
 	}
-	st := ui.ReadPost(s, r.PostForm)
+	var prefill map[string]string
+	if u := router.CallerOf(r).User; u != nil {
+		prefill = cases.PrefillValues(*u)
+	}
+	st := ui.ReadPost(s, r.PostForm, prefill)
 	if st.Send {
 		if done := h.send(w, r, s, lang, st); done {
 			return
@@ -150,6 +154,9 @@ func (h *Handler) Pending(r *http.Request, serviceID string) *ui.FormState {
 	var doc map[string]any
 	if s == nil || json.Unmarshal(f.Data, &doc) != nil {
 		return nil
+	}
+	if u := router.CallerOf(r).User; u != nil {
+		s.Prefill(doc, cases.PrefillValues(*u)) // now that they have identified
 	}
 	return &ui.FormState{Doc: doc, Step: len(s.Pages) - 1, Key: f.Key, Shown: map[string]schemas.Violation{},
 		Alert: "form.kept", Focus: "form-alert"}
