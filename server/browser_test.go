@@ -437,7 +437,22 @@ func TestBrowserDogRegistration(t *testing.T) {
 	run("fix name", chromedp.SendKeys("#f-dog-name", "Musti"+kb.Tab, chromedp.ByQuery),
 		chromedp.WaitNotPresent("#f-dog-name-error:not(:empty)", chromedp.ByQuery))
 
-	// Send: the confirmation names the case number.
+	// Next: every answer to check, page by page, each with a Change button back to its
+	// field; then Send, and the confirmation names the case number.
+	var answers string
+	run("check the answers",
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#answers", chromedp.ByQuery), waitFocus("step-title"),
+		chromedp.Text("#answers", &answers, chromedp.ByQuery),
+	)
+	for _, want := range []string{"Tessa", "Musti", "Suomenpystykorva", "1.3.2024", "Muuta"} {
+		if !strings.Contains(answers, want) {
+			t.Errorf("the answers lack %q:\n%s", want, answers)
+		}
+	}
+	axeViolations(t, ctx, "check your answers")
+	run("change the dog's name", chromedp.Click(`#answers button[value="goto:/dog/name"]`, chromedp.ByQuery), waitFocus("f-dog-name"),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#answers", chromedp.ByQuery))
 	var confirmation string
 	run("send",
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),

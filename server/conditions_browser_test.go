@@ -80,8 +80,17 @@ func TestBrowserConditions(t *testing.T) {
 		chromedp.WaitNotPresent(`#error-summary a[href="#f-supportNeed"]`, chromedp.ByQuery))
 	// "Choose one or more": boxes, kept in the options' order whatever the order ticked.
 	run("tick pension, then salary", chromedp.Click("#f-incomeSources-1", chromedp.ByQuery), chromedp.Click("#f-incomeSources", chromedp.ByQuery))
-	run("own after all, and send", chromedp.Click("#f-housing", chromedp.ByQuery), chromedp.WaitNotPresent("#f-landlord", chromedp.ByQuery),
-		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#confirmation", chromedp.ByQuery))
+	var answers string
+	run("own after all, and check", chromedp.Click("#f-housing", chromedp.ByQuery), chromedp.WaitNotPresent("#f-landlord", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#answers", chromedp.ByQuery),
+		chromedp.Text("#answers", &answers, chromedp.ByQuery))
+	// What is checked is what is sent: no landlord, no co-applicant.
+	if !strings.Contains(answers, "Palkasta, Eläkkeestä") || !strings.Contains(answers, "Omistusasunnossa") ||
+		strings.Contains(answers, "Vuokra Oy") || strings.Contains(answers, "Kanssahakija") {
+		t.Errorf("the answers to check:\n%s", answers)
+	}
+	axeViolations(t, ctx, "check your answers")
+	run("send", chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#confirmation", chromedp.ByQuery))
 	var confirmation string
 	run("the receipt", chromedp.Text("#confirmation", &confirmation, chromedp.ByQuery))
 	i := strings.Index(confirmation, "HEL-VUO-")

@@ -178,6 +178,8 @@ func folderAndBackOffice(t *testing.T, store string) {
 	tessa("send offline",
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the permit
 		chromedp.WaitVisible("#f-permit-zone", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the answers
+		chromedp.WaitVisible("#answers", chromedp.ByQuery),
 		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Send
 		chromedp.WaitVisible("#queued-status", chromedp.ByQuery))
 	tessa("online", connection(true), chromedp.WaitVisible(".case-number", chromedp.ByQuery),

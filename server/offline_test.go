@@ -170,7 +170,9 @@ func TestBrowserOffline(t *testing.T) {
 		chromedp.Click("#f-dog-sex-1", chromedp.ByQuery),
 		setDate("#f-dog-birthDate", "2024-03-01"),
 		typeInto("#f-dog-microchipNumber", "246098100123456"),
-		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Next: the answers, offline too
+		chromedp.WaitVisible("#answers", chromedp.ByQuery),
+		chromedp.Click(`#form button[type="submit"]`, chromedp.ByQuery), // Send
 		chromedp.WaitVisible("#queued-status", chromedp.ByQuery),
 	)
 	var receipt, strip string

@@ -106,14 +106,14 @@ func (p *FormPage) OnInit() {
 	values := url.Values(tk.Values)
 	p.doc = docFromPost(s, values)
 	p.step, _ = strconv.Atoi(values.Get(fieldStep))
-	p.step = min(max(p.step, 0), len(s.Pages)-1)
+	p.step = min(max(p.step, 0), len(s.Pages)) // len: the answers
 	if k := values.Get(fieldKey); sendKeyForm(k) {
 		p.sendKey = k
 	}
 	if tk.Errors {
-		// The server showed this page's problems (or, on the last page, the form's).
+		// The server showed this page's problems (or, with the answers, the form's).
 		for _, v := range problems(s, p.doc, nil) {
-			if p.step == len(s.Pages)-1 || s.PageOf(v.Pointer) == p.step {
+			if p.step == len(s.Pages) || s.PageOf(v.Pointer) == p.step {
 				p.summary = append(p.summary, v)
 				p.shown[v.Pointer] = v
 			}
@@ -291,7 +291,10 @@ func (p *FormPage) setTitle(ctx app.Context) {
 		return
 	}
 	title := p.service.Form.Title.In(lang)
-	if len(p.service.Pages) > 1 {
+	switch {
+	case p.checking():
+		title = t(lang, "form.check") + " – " + title
+	case len(p.service.Pages) > 1:
 		if pt := p.service.Pages[p.step].Title; pt != nil {
 			title = pt.In(lang) + " – " + title
 		}
@@ -307,27 +310,31 @@ func (p *FormPage) Render() app.UI {
 	if s == nil {
 		return notFound(lang, p.route.url)
 	}
-	last := p.step == len(s.Pages)-1
-	page := s.Pages[p.step]
-
 	// The answers about the signed-in user come from their identification, whatever
 	// a draft or a post said (the server refuses others anyway).
 	if v := p.personal(); v != nil {
 		s.Prefill(p.doc, v)
 	}
 	p.conditions = s.ConditionState(p.doc)
-	live := p.liveFields(s.Form, p.doc)
-	var fields []app.UI
-	for _, name := range page.Fields {
-		if n := live(s.Form.Property(name)); n != nil {
-			fields = append(fields, p.field(n, schemas.Pointer("", name)))
+	var body app.UI
+	if p.checking() {
+		body = app.Div().Body(app.P().Class("check-intro").Text(t(lang, "form.checkIntro")), p.answers())
+	} else {
+		live := p.liveFields(s.Form, p.doc)
+		var fields []app.UI
+		for _, name := range s.Pages[p.step].Fields {
+			if n := live(s.Form.Property(name)); n != nil {
+				fields = append(fields, p.field(n, schemas.Pointer("", name)))
+			}
 		}
+		body = app.Div().Class("fields").Body(fields...)
 	}
 
 	// Next (or Send) comes first: Enter in a field posts the form's first button. CSS
-	// shows Previous on the left.
+	// shows Previous on the left. The last page's Next leads to the answers, which
+	// have Send.
 	submit, action := "form.next", actionNext
-	if last {
+	if p.checking() {
 		submit, action = "form.send", actionSend
 		if p.sending {
 			submit = "form.sending"
@@ -345,8 +352,11 @@ func (p *FormPage) Render() app.UI {
 	}
 
 	var stepTitle app.UI
-	if page.Title != nil {
-		stepTitle = autofocus(p, app.H2().ID("step-title").Class("step-title").TabIndex(-1), "step-title").Text(page.Title.In(lang))
+	switch {
+	case p.checking():
+		stepTitle = autofocus(p, app.H2().ID("step-title").Class("step-title").TabIndex(-1), "step-title").Text(t(lang, "form.check"))
+	case s.Pages[p.step].Title != nil:
+		stepTitle = autofocus(p, app.H2().ID("step-title").Class("step-title").TabIndex(-1), "step-title").Text(s.Pages[p.step].Title.In(lang))
 	}
 
 	return shell(lang, p.route.url,
@@ -369,11 +379,13 @@ func (p *FormPage) Render() app.UI {
 				return autofocus(p, app.Div().ID("form-alert").Class("alert").Role("alert").TabIndex(-1), "form-alert").Text(t(lang, p.alert))
 			}),
 		),
-		app.P().Class("required-note").Text(t(lang, "form.requiredNote")),
+		app.If(!p.checking(), func() app.UI { return app.P().Class("required-note").Text(t(lang, "form.requiredNote")) }),
+		// The answers stand before the form, whose first button is Send: their Change
+		// buttons belong to it through their form attribute.
+		app.If(p.checking(), func() app.UI { return app.Div().Class("check").Body(stepTitle, body) }),
 		p.formElement().Body(
 			p.formState(),
-			stepTitle,
-			app.Div().Class("fields").Body(fields...),
+			app.If(!p.checking(), func() app.UI { return app.Div().Body(stepTitle, body) }),
 			app.Div().Class("actions").Body(actions...),
 		),
 	)
@@ -435,8 +447,8 @@ func (p *FormPage) steps() app.UI {
 	if len(pages) < 2 {
 		return nil
 	}
-	items := make([]app.UI, len(pages))
-	for i, pg := range pages {
+	items := make([]app.UI, len(pages)+1)
+	for i := range items {
 		li := app.Li().Class("step")
 		state := ""
 		switch {
@@ -447,9 +459,12 @@ func (p *FormPage) steps() app.UI {
 			li = li.Class("step-done")
 			state = t(lang, "form.stepDone")
 		}
-		label := ""
-		if pg.Title != nil {
-			label = pg.Title.In(lang)
+		label := t(lang, "form.check") // the step after the pages
+		if i < len(pages) {
+			label = ""
+			if pages[i].Title != nil {
+				label = pages[i].Title.In(lang)
+			}
 		}
 		items[i] = li.Body(
 			app.Span().Class("step-number").Aria("hidden", "true").Text(strconv.Itoa(i+1)),
@@ -458,7 +473,7 @@ func (p *FormPage) steps() app.UI {
 		)
 	}
 	return app.Nav().Class("steps").Aria("label", t(lang, "form.steps")).Body(
-		app.P().Class("step-count").Text(tf(lang, "form.step", map[string]any{"Current": p.step + 1, "Total": len(pages)})),
+		app.P().Class("step-count").Text(tf(lang, "form.step", map[string]any{"Current": p.step + 1, "Total": len(items)})),
 		app.Ol().Body(items...),
 	)
 }
@@ -527,7 +542,7 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 		return
 	}
 	all := problems(p.service, p.doc, p.personal())
-	if p.step < len(p.service.Pages)-1 {
+	if !p.checking() {
 		var here []schemas.Violation
 		for _, v := range all {
 			if p.service.PageOf(v.Pointer) == p.step {
@@ -538,7 +553,7 @@ func (p *FormPage) submit(ctx app.Context, e app.Event) {
 			p.showErrors(ctx, here)
 			return
 		}
-		p.step++
+		p.step++ // the next page, or after the last, the answers
 		p.summary, p.alert = nil, ""
 		p.setTitle(ctx)
 		p.restructured("step-title")

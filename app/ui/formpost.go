@@ -55,8 +55,9 @@ type FormState struct {
 }
 
 // ReadPost reads a post of a service's form and takes its step: a list item added
-// or removed, the next page if this one is valid, the previous page, or, on the last
-// page, the send if the whole form is valid. What is posted outside the form's fields
+// or removed, the next page if this one is valid (after the last page, the answers to
+// check), the previous page, or, from the answers, the send if the whole form is
+// valid. What is posted outside the form's fields
 // is ignored.
 //
 // prefill is what the form fills in about the signed-in sender (apiv1.Session.Prefill),
@@ -70,9 +71,9 @@ func ReadPost(s *schemas.Service, values url.Values, prefill map[string]string) 
 	if !sendKeyForm(st.Key) {
 		st.Key = NewSendKey()
 	}
-	last := len(s.Pages) - 1
+	answers := len(s.Pages) // the step after the last page: Check your answers
 	st.Step, _ = strconv.Atoi(values.Get(fieldStep))
-	st.Step = min(max(st.Step, 0), last)
+	st.Step = min(max(st.Step, 0), answers)
 
 	action := values.Get(fieldAction)
 	switch {
@@ -105,7 +106,7 @@ func ReadPost(s *schemas.Service, values url.Values, prefill map[string]string) 
 		st.Step, st.Focus = s.PageOf(ptr), fieldID(ptr)
 	default: // next or send; Enter in a field posts the first button, Next or Send
 		all := check()
-		if st.Step < last {
+		if st.Step < answers {
 			var here []schemas.Violation
 			for _, v := range all {
 				if s.PageOf(v.Pointer) == st.Step {

@@ -72,16 +72,20 @@ func TestReadPost(t *testing.T) {
 			1, "f-children", false, "map[children:[map[firstName:Eino]]]", nil, false},
 		{"a list keeps to maxItems", form("step", "1", "action", "add:/children", "/children/2/firstName", "C"),
 			1, "f-children", false, "map[children:[map[] map[] map[firstName:C]]]", nil, false},
-		{"send with a missing answer on another page", form("step", "1", "action", "send", "/children/0/firstName", "Aino", "/agree", "true"),
-			1, "error-summary", false, "map[agree:true children:[map[firstName:Aino]]]", []string{"/name"}, false},
+		{"the last page's Next leads to the answers", form("step", "1", "action", "next", "/name", "Tessa", "/agree", "true", "/children/0/firstName", "Aino"),
+			2, "step-title", false, "map[agree:true children:[map[firstName:Aino]] name:Tessa]", nil, false},
+		{"send with a missing answer on a page", form("step", "2", "action", "send", "/children/0/firstName", "Aino", "/agree", "true"),
+			2, "error-summary", false, "map[agree:true children:[map[firstName:Aino]]]", []string{"/name"}, false},
 		{"the summary's link leads to its page", form("step", "1", "action", "goto:/name", "/agree", "true"),
 			0, "f-name", false, "map[agree:true]", []string{"/name"}, false},
-		{"send a complete form", form("step", "1", "key", key, "action", "send", "/name", "Tessa", "/agree", "true", "/children/0/firstName", "Aino", "/children/0/age", "4"),
-			1, "", true, "map[agree:true children:[map[age:4 firstName:Aino]] name:Tessa]", nil, true},
+		{"a Change button leads to its field's page", form("step", "2", "action", "goto:/count", "/name", "Tessa", "/agree", "true", "/children/0/firstName", "Aino"),
+			0, "f-count", false, "map[agree:true children:[map[firstName:Aino]] name:Tessa]", nil, false},
+		{"send a complete form", form("step", "2", "key", key, "action", "send", "/name", "Tessa", "/agree", "true", "/children/0/firstName", "Aino", "/children/0/age", "4"),
+			2, "", true, "map[agree:true children:[map[age:4 firstName:Aino]] name:Tessa]", nil, true},
 		{"Enter posts no action: next", form("step", "0", "/name", "Tessa", "/agree", "true"),
 			1, "step-title", false, "map[agree:true name:Tessa]", nil, false},
-		{"a page out of range is the last", form("step", "99", "action", "previous"),
-			0, "step-title", false, "map[]", nil, false},
+		{"a page out of range is the answers", form("step", "99", "action", "previous"),
+			1, "step-title", false, "map[]", nil, false},
 		{"what the form does not have is ignored", form("step", "0", "action", "next", "/name", "Tessa", "/agree", "true",
 			"/admin", "true", "/children/5000/firstName", "x", "/children/-1/firstName", "x", "/children/01/firstName", "x", "name", "x", "/name/first", "x"),
 			1, "step-title", false, "map[agree:true name:Tessa]", nil, false},
@@ -147,12 +151,12 @@ func TestReadPostConditions(t *testing.T) {
     "housing": {"type": "string", "title": "Asuminen", "enum": ["own", "rent"], "x-i18n": {"sv": {"title": "Boende"}, "en": {"title": "Housing"}}},
     "landlord": {"type": "string", "title": "Vuokranantaja", "maxLength": 3, "x-i18n": {"sv": {"title": "Hyresvärd"}, "en": {"title": "Landlord"}}}
   }`)
-	rent := ReadPost(s, form("action", "send", "/housing", "rent"), nil)
+	rent := ReadPost(s, form("step", "1", "action", "send", "/housing", "rent"), nil)
 	if rent.Send || len(rent.Summary) != 1 || rent.Summary[0].Pointer != "/landlord" || rent.Summary[0].Code != "required" {
 		t.Errorf("renting without a landlord: send %v, summary %v", rent.Send, rent.Summary)
 	}
 	// A landlord too long for the rules, posted when it is no longer asked.
-	own := ReadPost(s, form("action", "send", "/housing", "own", "/landlord", "Vuokra Oy"), nil)
+	own := ReadPost(s, form("step", "1", "action", "send", "/housing", "own", "/landlord", "Vuokra Oy"), nil)
 	if !own.Send || len(own.Summary) != 0 {
 		t.Errorf("owning, with a hidden landlord: send %v, summary %v", own.Send, own.Summary)
 	}
@@ -169,7 +173,7 @@ func TestReadPostCheckboxGroup(t *testing.T) {
     "sources": {"type": "array", "title": "Tulot", "uniqueItems": true, "x-i18n": {"sv": {"title": "Inkomster"}, "en": {"title": "Income"}},
       "items": {"type": "string", "title": "Tulo", "enum": ["salary", "pension", "benefit"], "x-i18n": {"sv": {"title": "Inkomst"}, "en": {"title": "Income"}}}}
   }`)
-	st := ReadPost(s, form("action", "send", "/sources", "benefit", "/sources", "nonsense", "/sources", "salary"), nil)
+	st := ReadPost(s, form("step", "1", "action", "send", "/sources", "benefit", "/sources", "nonsense", "/sources", "salary"), nil)
 	if got := fmt.Sprint(st.Doc["sources"]); got != "[salary benefit]" || !st.Send {
 		t.Errorf("sources %s, send %v", got, st.Send)
 	}

@@ -28,6 +28,17 @@ func TestEveryFormRenders(t *testing.T) {
 				for _, v := range problems {
 					shown[v.Pointer] = v
 				}
+				// The answers to check, after the last page: every page's title.
+				check := &FormPage{route: route{lang: lang, service: s.ID}, service: s, doc: doc, step: len(s.Pages), shown: shown}
+				out := html.UnescapeString(app.HTMLString(check))
+				if !strings.Contains(out, `id="answers"`) || !strings.Contains(out, locales.T(lang, "form.check", nil)) {
+					t.Error("the answers to check are not shown after the last page")
+				}
+				for _, page := range s.Pages {
+					if page.Title != nil && !strings.Contains(out, page.Title.In(lang)) {
+						t.Errorf("the answers lack the page %q", page.Title.In(lang))
+					}
+				}
 				for step, page := range s.Pages {
 					p := &FormPage{route: route{lang: lang, service: s.ID}, service: s, doc: doc, step: step,
 						shown: shown, summary: problems}

@@ -140,7 +140,7 @@ func (h *Handler) keep(w http.ResponseWriter, r *http.Request, s *schemas.Servic
 }
 
 // Pending is the form kept for r's browser while it identified, for the form page of
-// its service: on its last page, ready to send. nil when there is none.
+// its service: with its answers to check, ready to send. nil when there is none.
 func (h *Handler) Pending(r *http.Request, serviceID string) *ui.FormState {
 	c, err := r.Cookie(PendingCookie)
 	if err != nil {
@@ -158,7 +158,7 @@ func (h *Handler) Pending(r *http.Request, serviceID string) *ui.FormState {
 	if u := router.CallerOf(r).User; u != nil {
 		s.Prefill(doc, cases.PrefillValues(*u)) // now that they have identified
 	}
-	return &ui.FormState{Doc: doc, Step: len(s.Pages) - 1, Key: f.Key, Shown: map[string]schemas.Violation{},
+	return &ui.FormState{Doc: doc, Step: len(s.Pages), Key: f.Key, Shown: map[string]schemas.Violation{},
 		Alert: "form.kept", Focus: "form-alert"}
 }
 

@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/schemas"
+)
+
+// Check your answers: the step after a form's last page lists every answer, page by
+// page, each with a Change button back to its field, and Send (the GOV.UK pattern the
+// city's design system shares). It shows what would be sent: hidden answers and
+// optional groups left empty are not there.
+
+// checking reports whether the form shows its answers (the step after the last page).
+func (p *FormPage) checking() bool { return p.service != nil && p.step == len(p.service.Pages) }
+
+// answers lists the form's answers page by page.
+func (p *FormPage) answers() app.UI {
+	lang, s := p.route.lang, p.service
+	doc := s.Clean(p.doc)
+	var sections []app.UI
+	for i, pg := range s.Pages {
+		title := s.Form.Title.In(lang)
+		if pg.Title != nil {
+			title = pg.Title.In(lang)
+		}
+		var rows, groups []app.UI
+		for _, name := range pg.Fields {
+			n := s.Form.Property(name)
+			if n == nil || (n.Conditional && !p.shownIn(s.Form, doc, name)) {
+				continue
+			}
+			r, g := p.answerBlocks(doc, n, schemas.Pointer("", name), "")
+			rows, groups = append(rows, r...), append(groups, g...)
+		}
+		body := []app.UI{app.H3().Class("answers-title").Text(title)}
+		if len(rows) > 0 {
+			body = append(body, app.Dl().Class("answer-list").Body(rows...))
+		}
+		sections = append(sections, app.Section().Class("answers").Aria("label", title).DataSet("page", strconv.Itoa(i)).Body(append(body, groups...)...))
+	}
+	return app.Div().ID("answers").Body(sections...)
+}
+
+// shownIn reports whether a conditional field of an object is shown for its value.
+func (p *FormPage) shownIn(obj *schemas.Node, v any, name string) bool {
+	shown, _ := obj.Applying(v)
+	return shown[name]
+}
+
+// answerBlocks returns the rows of a field's answer, and the blocks of its groups
+// (an object, the items of a list), each headed by its title.
+func (p *FormPage) answerBlocks(doc any, n *schemas.Node, ptr, label string) (rows, groups []app.UI) {
+	lang := p.route.lang
+	v := getAt(doc, schemas.Segments(ptr))
+	switch {
+	case n.Type == "object":
+		if v == nil {
+			return nil, nil // an optional group left empty
+		}
+		var inner, sub []app.UI
+		for _, c := range n.Properties {
+			if c.Conditional && !p.shownIn(n, v, c.Name) {
+				continue
+			}
+			r, g := p.answerBlocks(doc, c, schemas.Pointer(ptr, c.Name), "")
+			inner, sub = append(inner, r...), append(sub, g...)
+		}
+		title := label
+		if title == "" && n.Title != nil {
+			title = n.Title.In(lang)
+		}
+		block := []app.UI{app.H4().Class("answers-group").Text(title)}
+		if len(inner) > 0 {
+			block = append(block, app.Dl().Class("answer-list").Body(inner...))
+		}
+		return nil, []app.UI{app.Div().Class("answers-block").Body(append(block, sub...)...)}
+	case n.Type == "array" && !isGroup(n) && widget(n) != "file":
+		items, _ := v.([]any)
+		if len(items) == 0 {
+			return []app.UI{p.answerRow(n, ptr, n.Title.In(lang), t(lang, "form.notAnswered"))}, nil
+		}
+		itemTitle := n.ItemTitle
+		if itemTitle == nil {
+			itemTitle = n.Items.Title
+		}
+		for i := range items {
+			title := itemTitle.In(lang) + " " + strconv.Itoa(i+1)
+			r, g := p.answerBlocks(doc, n.Items, schemas.Pointer(ptr, i), title)
+			rows, groups = append(rows, r...), append(groups, g...)
+		}
+		return rows, groups
+	}
+	if label == "" {
+		label = n.Title.In(lang)
+	}
+	return []app.UI{p.answerRow(n, ptr, label, p.answerText(n, v))}, nil
+}
+
+// answerRow is one answer with its Change button, which goes to the field (without the
+// client, the server shows the field's page).
+func (p *FormPage) answerRow(n *schemas.Node, ptr, label, value string) app.UI {
+	lang := p.route.lang
+	change := app.Button().Type("submit").Form("form").Name(fieldAction).Value(actionGoTo+ptr).Class("link-button").
+		OnClick(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			p.goToField(ctx, ptr)
+		}, app.EventScope("change"+ptr)).
+		Body(app.Text(t(lang, "form.change")), app.Span().Class("visually-hidden").Text(" "+label))
+	return app.Div().Class("answer-row").Body(
+		app.Dt().Class("answer-label").Text(label),
+		app.Dd().Class("answer-value").Text(value),
+		app.Dd().Class("answer-change").Body(change),
+	)
+}
+
+// answerText is an answer as the resident reads it: an option's label, yes or no, a
+// date and a number as the language writes them.
+func (p *FormPage) answerText(n *schemas.Node, v any) string {
+	lang := p.route.lang
+	if v == nil || v == "" {
+		return t(lang, "form.notAnswered")
+	}
+	label := func(v any) string {
+		for _, o := range n.Options {
+			if valueText(o.Value) == valueText(v) {
+				return o.Label.In(lang)
+			}
+		}
+		return valueText(v)
+	}
+	switch {
+	case isGroup(n):
+		list, _ := v.([]any)
+		names := make([]string, len(list))
+		for i, item := range list {
+			names[i] = p.answerText(n.Items, item)
+		}
+		return strings.Join(names, ", ")
+	case len(n.Options) > 0:
+		return label(v)
+	case widget(n) == "file":
+		if info, ok := knownFile(valueText(v)); ok && info.Name != "" {
+			return info.Name
+		}
+		return t(lang, "form.fileAttached")
+	}
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return t(lang, "draft.yes")
+		}
+		return t(lang, "draft.no")
+	case float64:
+		return schemas.Number(lang, x)
+	case string:
+		if n.Format == "date" {
+			if d, err := time.Parse("2006-01-02", x); err == nil {
+				if lang == "en" {
+					return d.Format("2 January 2006")
+				}
+				return d.Format("2.1.2006")
+			}
+		}
+		return x
+	}
+	return valueText(v)
+}
