@@ -91,7 +91,59 @@ func (s *Service) Message(lang string, v Violation) string {
 	default:
 		id = "error.invalid"
 	}
+	if sentenceMessages[id] && n != nil && n.Title != nil && isSentence(lang, label) {
+		// "Anna kuvaile asiasi" would not do: the label goes first, as it is, and a
+		// question keeps its question mark: "Asutteko vuokralla? Valitse vastaus".
+		msg := locales.T(lang, id+".sentence", data)
+		if rest, ok := strings.CutPrefix(msg, label+": "); ok && strings.ContainsAny(label[len(label)-1:], "?.!") {
+			r, size := utf8.DecodeRuneInString(rest)
+			msg = label + " " + string(unicode.ToUpper(r)) + rest[size:]
+		}
+		return msg
+	}
 	return locales.T(lang, id, data)
+}
+
+// sentenceMessages are the messages built around a noun-phrase label ("Anna
+// {{.Field}}"); each has a ".sentence" form for a label that is a question or a
+// statement ("Kuvaile asiasi: vastaa tähän kohtaan").
+var sentenceMessages = map[string]bool{
+	"error.required": true, "error.required.choose": true, "error.type": true,
+	"error.type.number": true, "error.format": true, "error.enum": true, "error.invalid": true,
+}
+
+// sentenceStarts are words that begin a label that is a request or a statement rather
+// than the name of a thing: "Kuvaile asiasi", "Describe your matter", "Jag behöver".
+var sentenceStarts = map[string]map[string]bool{
+	"fi": words("kuvaile kerro perustele selvitä ilmoita anna valitse liitä merkitse nimeä lisää kirjoita täytä vahvista vakuutan haluan tarvitsen olen hyväksyn suostun asun toivon pyydän onko oletko onko voiko miksi miten mitä milloin missä kuka"),
+	"sv": words("beskriv berätta motivera ange välj bifoga skriv fyll bekräfta jag har är vill behöver varför hur vad när var vem"),
+	"en": words("describe tell explain give enter choose select attach write list state provide confirm i do does are is have will why how what when where who"),
+}
+
+func words(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// isSentence reports whether a label reads as a question or a statement: it ends as
+// a sentence does, begins with a word that begins requests and statements, or is long.
+func isSentence(lang, label string) bool {
+	label = strings.TrimSpace(label)
+	if strings.HasSuffix(label, "?") || strings.HasSuffix(label, ".") || strings.HasSuffix(label, "!") || strings.HasSuffix(label, ":") {
+		return true
+	}
+	fields := strings.Fields(label)
+	if len(fields) == 0 {
+		return false
+	}
+	if len(fields) >= 7 {
+		return true
+	}
+	first := strings.ToLower(strings.TrimFunc(fields[0], func(r rune) bool { return !unicode.IsLetter(r) }))
+	return sentenceStarts[lang][first]
 }
 
 // ItemLabel names the array items a pointer passes through ("Huoltaja 2"), so that an

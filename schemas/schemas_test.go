@@ -403,3 +403,34 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+// A label that is a question or a statement is not put inside a sentence made for a
+// noun phrase ("Anna kuvaile asiasi"): it goes first, as it is.
+func TestMessagesForSentenceLabels(t *testing.T) {
+	node := func(title string, options bool) *Node {
+		n := &Node{Name: "x", Type: "string", Title: Text{"fi": title, "sv": title, "en": title}}
+		if options {
+			n.Options = []Option{{Value: "a", Label: Text{"fi": "A"}}}
+		}
+		return n
+	}
+	cases := []struct {
+		lang, title string
+		options     bool
+		code, want  string
+	}{
+		{"fi", "Etunimi", false, "required", "Anna etunimi"},
+		{"fi", "Kuvaile asiasi", false, "required", "Kuvaile asiasi: vastaa tähän kohtaan"},
+		{"en", "Describe your matter", false, "required", "Describe your matter: answer this question"},
+		{"en", "I need an interpreter", false, "required", "I need an interpreter: answer this question"},
+		{"sv", "Bor ni i hyrd bostad?", true, "required", "Bor ni i hyrd bostad? Välj ett svar"},
+		{"fi", "Asutteko vuokralla?", true, "enum", "Asutteko vuokralla? Valitse jokin annetuista vaihtoehdoista"},
+		{"en", "Postal code", false, "format", "Check postal code"},
+	}
+	for _, c := range cases {
+		s := &Service{Form: &Node{Type: "object", Properties: []*Node{node(c.title, c.options)}}}
+		if got := s.Message(c.lang, Violation{Pointer: "/x", Code: c.code}); got != c.want {
+			t.Errorf("%s %q %s: %q, want %q", c.lang, c.title, c.code, got, c.want)
+		}
+	}
+}
