@@ -115,7 +115,8 @@ vet:
 ## bench: validation per document (native and wasm), submissions per second with p99,
 ## the cost of hostile bodies, sends and draft saves on LevelDB, PostgreSQL and three
 ## instances on PostgreSQL, keystroke to IndexedDB and reconnect to an empty outbox
-## (10 sends) in Chromium
+## (10 sends) in Chromium, the phone budgets (BenchmarkPhone) and a condition toggled on
+## the daycare form (BenchmarkCondition)
 bench: wasm
 	$(GO) test -run '^$$' -bench CreateCase -benchtime 2s ./server/store/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./schemas/
@@ -126,6 +127,7 @@ bench: wasm
 	$(GO) test -run '^$$' -bench FolderAndQueue -benchtime 1x -timeout 60m ./server/store/
 	$(GO) test -run '^$$' -bench Browser -benchtime 20x ./server/
 	$(GO) test -run '^$$' -bench Phone -benchtime 5x ./server/
+	$(GO) test -run '^$$' -bench Condition -benchtime 1x ./server/
 
 ## fuzz: the fuzz target over JSON decoding and validation of every service (make test
 ## runs only its seed corpus)
