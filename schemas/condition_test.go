@@ -208,3 +208,19 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// A pointer names its keys exactly, escaped per RFC 6901, whatever they hold (a NUL, a
+// slash, a tilde).
+func TestPointersOfAnyKey(t *testing.T) {
+	s, problems := Parse("keys", []byte(strings.Replace(minimal, `"properties": {`, `"additionalProperties": {"type": "string"},
+  "properties": {`, 1)))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	for key, want := range map[string]string{"a\x00b": "/a\x00b", "a/b": "/a~1b", "c~d": "/c~0d"} {
+		vs := s.Validate(map[string]any{key: 1.0})
+		if len(vs) != 1 || vs[0].Pointer != want {
+			t.Errorf("key %q: %v, want one problem at %q", key, vs, want)
+		}
+	}
+}

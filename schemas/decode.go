@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -339,6 +340,18 @@ func (c *jsonChecker) number() error {
 		return c.fail("numberRange")
 	}
 	return nil
+}
+
+// Precise reports whether a number written as text keeps every digit through float64
+// (at most MaxDigits significant digits), as CheckJSON demands of a document: the form
+// keeps a longer number as typed, for its field to say so, rather than send one the
+// server refuses or judge a rounded value.
+func Precise(number string) bool {
+	mantissa := number
+	if i := strings.IndexAny(number, "eE"); i >= 0 {
+		mantissa = number[:i]
+	}
+	return significantDigits([]byte(mantissa)) <= MaxDigits
 }
 
 // significantDigits counts the digits of a number's mantissa between its first and last

@@ -41,6 +41,7 @@ type Node struct {
 	Required     bool // required by the parent object
 	ReadOnly     bool
 	Prefill      string // x-prefill: where the answer comes from (prefill.go)
+	Examples     []any  // examples: the form shows the first one as a hint
 	Default      any
 	Options      []Option
 	MaxLength    int
@@ -81,6 +82,7 @@ type rawNode struct {
 	Format      string                       `json:"format"`
 	ReadOnly    bool                         `json:"readOnly"`
 	Prefill     string                       `json:"x-prefill"`
+	Examples    []any                        `json:"examples"`
 	Default     any                          `json:"default"`
 	Enum        []any                        `json:"enum"`
 	OneOf       []rawNode                    `json:"oneOf"`
@@ -193,6 +195,7 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 		Autocomplete: r.UI.Autocomplete,
 		ReadOnly:     r.ReadOnly,
 		Prefill:      r.Prefill,
+		Examples:     r.Examples,
 		Default:      r.Default,
 		Minimum:      r.Minimum,
 		Maximum:      r.Maximum,

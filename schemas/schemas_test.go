@@ -291,7 +291,10 @@ func TestMessagesArePlainAndTranslated(t *testing.T) {
 // Every code a schema can produce has a message in every language for every field of
 // every service: no message id leaks to a user.
 func TestEveryFieldHasMessagesForItsCodes(t *testing.T) {
-	r, _ := Builtin()
+	r, err := Builtin()
+	if err != nil {
+		t.Fatal(err) // a schema that does not load says so, rather than a nil registry panicking
+	}
 	for _, s := range r.Services() {
 		var walk func(n *Node, ptr string)
 		walk = func(n *Node, ptr string) {
@@ -315,7 +318,10 @@ func TestEveryFieldHasMessagesForItsCodes(t *testing.T) {
 }
 
 func TestServicesSortAlphabeticallyPerLanguage(t *testing.T) {
-	r, _ := Builtin()
+	r, err := Builtin()
+	if err != nil {
+		t.Fatal(err) // a schema that does not load says so, rather than a nil registry panicking
+	}
 	for _, lang := range []string{"fi", "sv", "en"} {
 		var names []string
 		for _, s := range r.Sorted(lang) {

@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/xeipuuv/gojsonschema"
 )
@@ -197,8 +196,8 @@ func convert(e gojsonschema.ResultError) Violation {
 	if !ok {
 		code = "invalid"
 	}
-	// The context reads "(root)\x00owner\x00email"; NUL cannot occur in our keys.
-	segs := strings.Split(e.Context().String("\x00"), "\x00")[1:]
+	// The keys on the way, exact whatever they hold (a key may contain any character).
+	segs := e.Context().Segments()
 	ptr := make([]any, len(segs))
 	for i, s := range segs {
 		ptr[i] = s

@@ -61,6 +61,10 @@ func TestParseValueKeepsWhatWasTyped(t *testing.T) {
 		{integer, " 40 ", 40.0},
 		{number, "2,5", 2.5},
 		{number, "kaksi", "kaksi"}, // kept, to be shown with a message
+		// More digits than float64 keeps: kept as typed, so that the browser does not
+		// judge a rounded number the server would refuse.
+		{integer, "18446744073709551600", "18446744073709551600"},
+		{number, "123456789012345", 123456789012345.0},
 		{integer, "   ", nil},
 		{choice, "12", 12.0},
 		{&schemas.Node{Type: "string"}, "  Musti ", "Musti"},
@@ -88,6 +92,9 @@ func TestDefaultWidgets(t *testing.T) {
 		{schemas.Node{Type: "string", Options: opts(3)}, "radio"},
 		{schemas.Node{Type: "string", Options: opts(8)}, "select"},
 		{schemas.Node{Type: "string", Options: opts(3), Widget: "select"}, "select"},
+		{schemas.Node{Type: "array", Items: &schemas.Node{Type: "string", Options: opts(3)}}, "checkboxes"},
+		{schemas.Node{Type: "array", Items: &schemas.Node{Type: "string", Options: opts(3)}, Widget: "list"}, "array"},
+		{schemas.Node{Type: "array", Items: &schemas.Node{Type: "object"}}, "array"},
 	}
 	for _, c := range cases {
 		if got := widget(&c.n); got != c.want {

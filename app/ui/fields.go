@@ -540,8 +540,8 @@ func requiredMark() app.UI {
 }
 
 func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
-	note := p.prefillNote(n, ptr)
-	if n.Description == nil && n.Help == nil && note == "" {
+	note, example := p.prefillNote(n, ptr), p.example(n)
+	if n.Description == nil && n.Help == nil && note == "" && example == "" {
 		return nil
 	}
 	var parts []string
@@ -550,10 +550,28 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 			parts = append(parts, text.In(p.route.lang))
 		}
 	}
+	if example != "" {
+		parts = append(parts, tf(p.route.lang, "form.example", map[string]any{"Example": example}))
+	}
 	if note != "" {
 		parts = append(parts, t(p.route.lang, note))
 	}
 	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
+}
+
+// example is a field's first example (the schema's examples) as the hint shows it:
+// a text or a number, "" for others.
+func (p *FormPage) example(n *schemas.Node) string {
+	if len(n.Examples) == 0 || n.Type == "object" || n.Type == "array" {
+		return ""
+	}
+	switch v := n.Examples[0].(type) {
+	case string:
+		return v
+	case float64:
+		return schemas.Number(p.route.lang, v)
+	}
+	return ""
 }
 
 // personal is what the form fills in about the signed-in user (x-prefill), nil while
@@ -617,7 +635,7 @@ func (p *FormPage) hasError(ptr string) bool {
 
 func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
 	var ids []string
-	if n.Description != nil || n.Help != nil || p.prefillNote(n, ptr) != "" {
+	if n.Description != nil || n.Help != nil || p.prefillNote(n, ptr) != "" || p.example(n) != "" {
 		ids = append(ids, fieldID(ptr)+"-hint")
 	}
 	if p.hasError(ptr) {
@@ -752,7 +770,8 @@ func parseValue(n *schemas.Node, s string) any {
 	switch n.Type {
 	case "number", "integer":
 		// Finns write a decimal comma.
-		if f, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s, ",", "."), " ", ""), 64); err == nil {
+		text := strings.ReplaceAll(strings.ReplaceAll(s, ",", "."), " ", "")
+		if f, err := strconv.ParseFloat(text, 64); err == nil && schemas.Precise(text) {
 			return f
 		}
 	case "boolean":

@@ -528,6 +528,12 @@ func focusField(id string) {
 	if !el.Truthy() {
 		return
 	}
+	if el.Get("tabIndex").Int() < 0 && !el.Call("matches", "input, select, textarea, button, [tabindex]").Bool() {
+		// A problem of a group as a whole (a group the form demands): its first control.
+		if first := el.Call("querySelector", "input:not([type=hidden]), select, textarea"); first.Truthy() {
+			el = first
+		}
+	}
 	el.Call("focus", map[string]any{"preventScroll": true})
 	field := el.Call("closest", ".field, .group")
 	if !field.Truthy() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 )
 
 // Every service in schemas/ renders every page of its form in every language, empty
@@ -55,6 +56,31 @@ func TestEveryFormRenders(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// A field's first example is its hint, in the page's language, and the control is
+// described by it.
+func TestExamplesAreHints(t *testing.T) {
+	s := schematest.Service(t, "examples", "EXA", `
+  "properties": {
+    "postalCode": {"type": "string", "title": "Postinumero", "examples": ["00100", "00200"], "x-i18n": {"sv": {"title": "Postnummer"}, "en": {"title": "Postal code"}}},
+    "income": {"type": "number", "title": "Tulot", "examples": [25000.5], "x-i18n": {"sv": {"title": "Inkomster"}, "en": {"title": "Income"}}}
+  }`)
+	for lang, want := range map[string][]string{"fi": {"Esimerkiksi: 00100", "Esimerkiksi: 25\u00a0000,5"}, "en": {"For example: 00100", "For example: 25,000.5"}} {
+		p := &FormPage{route: route{lang: lang, service: s.ID}, service: s, doc: map[string]any{}, shown: map[string]schemas.Violation{}}
+		out := html.UnescapeString(app.HTMLString(p))
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: the page lacks %q", lang, w)
+			}
+		}
+		if strings.Contains(out, "00200") {
+			t.Errorf("%s: more than the first example shown", lang)
+		}
+		if !strings.Contains(out, `aria-describedby="f-postalCode-hint"`) {
+			t.Errorf("%s: the postal code is not described by its example", lang)
 		}
 	}
 }

@@ -71,3 +71,17 @@ func (c *JsonContext) writeStringToBuffer(buf *bytes.Buffer, del []string) {
 
 	buf.WriteString(c.head)
 }
+
+// Segments returns the path's keys and indexes from the root, without the root's own
+// "(root)": unlike String, it stays exact for keys that contain any delimiter (Lomake's
+// addition, README.lomake.md).
+func (c *JsonContext) Segments() []string {
+	var out []string
+	for cur := c; cur != nil && cur.tail != nil; cur = cur.tail {
+		out = append(out, cur.head)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
