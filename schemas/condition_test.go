@@ -224,3 +224,19 @@ func TestPointersOfAnyKey(t *testing.T) {
 		}
 	}
 }
+
+// A property name that propertyNames refuses is named by the pointer.
+func TestPropertyNamesPointAtTheName(t *testing.T) {
+	s, problems := Parse("names", []byte(strings.Replace(minimal, `"properties": {`, `"propertyNames": {"maxLength": 4},
+  "properties": {`, 1)))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	vs := s.Validate(map[string]any{"name": "a@b.fi", "toolong": "x"})
+	if len(vs) != 1 || vs[0].Pointer != "/toolong" {
+		t.Errorf("problems %v, want one at /toolong", vs)
+	}
+	if msg := s.Message("en", vs[0]); !strings.Contains(msg, "toolong") {
+		t.Errorf("message %q does not name the key", msg)
+	}
+}

@@ -77,7 +77,8 @@ func (s *Service) Message(lang string, v Violation) string {
 				id = "error.format." + n.Format
 			}
 		}
-	case "additionalProperties":
+	case "additionalProperties", "propertyNames":
+		id = "error.additionalProperties" // a key the form does not have, by its name
 		segs := Segments(v.Pointer)
 		if len(segs) == 0 {
 			id = "error.invalid"

@@ -42,6 +42,7 @@ var codes = map[string]string{
 	"number_any_of":                   "enum",
 	"additional_property_not_allowed": "additionalProperties",
 	"missing_dependency":              "required",
+	"invalid_property_name":           "propertyNames",
 }
 
 // wrappers are errors that only say that a part failed whose own errors are reported
@@ -52,7 +53,7 @@ var wrappers = map[string]bool{"condition_then": true, "condition_else": true, "
 // rank decides which problem a field shows when it has several: a missing answer, then
 // a wrong type, then the most specific rule (a minimum, a pattern), before the generic
 // ones (anyOf and oneOf report "enum"; "invalid" says only that something failed).
-var rank = map[string]int{"required": 0, "type": 1, "enum": 6, "additionalProperties": 7, "invalid": 8}
+var rank = map[string]int{"required": 0, "type": 1, "propertyNames": 2, "enum": 6, "additionalProperties": 7, "invalid": 8}
 
 // rankOther is the rank of every specific rule.
 const rankOther = 5
@@ -210,7 +211,7 @@ func convert(e gojsonschema.ResultError) Violation {
 			continue
 		case "property":
 			// required and additionalProperties sit on the parent object: point at the field.
-			if code == "required" || code == "additionalProperties" {
+			if code == "required" || code == "additionalProperties" || code == "propertyNames" {
 				pointer = Pointer(pointer, v)
 				continue
 			}

@@ -12,7 +12,14 @@ import (
 )
 
 // fieldID is the HTML id of a field's first control; error links point at it.
-func fieldID(ptr string) string { return "f" + idChars.Replace(ptr) }
+// The whole form's own problems (a rule over all of it) lead to the form, and so to its
+// first control.
+func fieldID(ptr string) string {
+	if ptr == "" {
+		return "form"
+	}
+	return "f" + idChars.Replace(ptr)
+}
 
 // idChars is built once: a render asks for several ids per field.
 var idChars = strings.NewReplacer("/", "-", "~", "_", " ", "_")

@@ -651,7 +651,8 @@ func (v *subSchema) validateObject(currentSubSchema *subSchema, value map[string
 	// propertyNames:
 	if currentSubSchema.propertyNames != nil {
 		for pk := range value {
-			validationResult := currentSubSchema.propertyNames.subValidateWithContext(pk, context)
+			// Lomake: the name's own errors are the property's, not the object's.
+			validationResult := currentSubSchema.propertyNames.subValidateWithContext(pk, NewJsonContext(pk, context))
 			if !validationResult.Valid() {
 				result.addInternalError(new(InvalidPropertyNameError),
 					context,
