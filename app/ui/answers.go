@@ -28,22 +28,44 @@ func (p *FormPage) answers() app.UI {
 		if pg.Title != nil {
 			title = pg.Title.In(lang)
 		}
-		var rows, groups []app.UI
+		var parts answerParts
 		for _, name := range pg.Fields {
 			n := s.Form.Property(name)
 			if n == nil || (n.Conditional && !p.shownIn(s.Form, doc, name)) {
 				continue
 			}
-			r, g := p.answerBlocks(doc, n, schemas.Pointer("", name), "")
-			rows, groups = append(rows, r...), append(groups, g...)
+			p.answerBlocks(&parts, doc, n, schemas.Pointer("", name), "", title)
 		}
-		body := []app.UI{app.H3().Class("answers-title").Text(title)}
-		if len(rows) > 0 {
-			body = append(body, app.Dl().Class("answer-list").Body(rows...))
-		}
-		sections = append(sections, app.Section().Class("answers").Aria("label", title).DataSet("page", strconv.Itoa(i)).Body(append(body, groups...)...))
+		body := append([]app.UI{app.H3().Class("answers-title").Text(title)}, parts.done()...)
+		sections = append(sections, app.Section().Class("answers").Aria("label", title).DataSet("page", strconv.Itoa(i)).Body(body...))
 	}
 	return app.Div().ID("answers").Body(sections...)
+}
+
+// answerParts collects a page's answers in the form's order: runs of answers as lists,
+// between the blocks of groups.
+type answerParts struct {
+	out  []app.UI
+	rows []app.UI
+}
+
+func (a *answerParts) row(r app.UI) { a.rows = append(a.rows, r) }
+
+func (a *answerParts) block(b app.UI) {
+	a.flush()
+	a.out = append(a.out, b)
+}
+
+func (a *answerParts) flush() {
+	if len(a.rows) > 0 {
+		a.out = append(a.out, app.Dl().Class("answer-list").Body(a.rows...))
+		a.rows = nil
+	}
+}
+
+func (a *answerParts) done() []app.UI {
+	a.flush()
+	return a.out
 }
 
 // shownIn reports whether a conditional field of an object is shown for its value.
@@ -52,53 +74,55 @@ func (p *FormPage) shownIn(obj *schemas.Node, v any, name string) bool {
 	return shown[name]
 }
 
-// answerBlocks returns the rows of a field's answer, and the blocks of its groups
-// (an object, the items of a list), each headed by its title.
-func (p *FormPage) answerBlocks(doc any, n *schemas.Node, ptr, label string) (rows, groups []app.UI) {
+// answerBlocks adds a field's answers: a row for an answer, a block headed by its title
+// for a group (an object, each item of a list). A group titled as the page it is on
+// needs no heading of its own.
+func (p *FormPage) answerBlocks(parts *answerParts, doc any, n *schemas.Node, ptr, label, page string) {
 	lang := p.route.lang
 	v := getAt(doc, schemas.Segments(ptr))
 	switch {
 	case n.Type == "object":
 		if v == nil {
-			return nil, nil // an optional group left empty
-		}
-		var inner, sub []app.UI
-		for _, c := range n.Properties {
-			if c.Conditional && !p.shownIn(n, v, c.Name) {
-				continue
-			}
-			r, g := p.answerBlocks(doc, c, schemas.Pointer(ptr, c.Name), "")
-			inner, sub = append(inner, r...), append(sub, g...)
+			return // an optional group left empty
 		}
 		title := label
 		if title == "" && n.Title != nil {
 			title = n.Title.In(lang)
 		}
-		block := []app.UI{app.H4().Class("answers-group").Text(title)}
-		if len(inner) > 0 {
-			block = append(block, app.Dl().Class("answer-list").Body(inner...))
+		var inner answerParts
+		for _, c := range n.Properties {
+			if c.Conditional && !p.shownIn(n, v, c.Name) {
+				continue
+			}
+			p.answerBlocks(&inner, doc, c, schemas.Pointer(ptr, c.Name), "", page)
 		}
-		return nil, []app.UI{app.Div().Class("answers-block").Body(append(block, sub...)...)}
+		if title == page {
+			for _, r := range inner.done() {
+				parts.block(r)
+			}
+			return
+		}
+		parts.block(app.Div().Class("answers-block").Body(append([]app.UI{app.H4().Class("answers-group").Text(title)}, inner.done()...)...))
+		return
 	case n.Type == "array" && !isGroup(n) && widget(n) != "file":
 		items, _ := v.([]any)
 		if len(items) == 0 {
-			return []app.UI{p.answerRow(n, ptr, n.Title.In(lang), t(lang, "form.notAnswered"))}, nil
+			parts.row(p.answerRow(n, ptr, n.Title.In(lang), t(lang, "form.notAnswered")))
+			return
 		}
 		itemTitle := n.ItemTitle
 		if itemTitle == nil {
 			itemTitle = n.Items.Title
 		}
 		for i := range items {
-			title := itemTitle.In(lang) + " " + strconv.Itoa(i+1)
-			r, g := p.answerBlocks(doc, n.Items, schemas.Pointer(ptr, i), title)
-			rows, groups = append(rows, r...), append(groups, g...)
+			p.answerBlocks(parts, doc, n.Items, schemas.Pointer(ptr, i), itemTitle.In(lang)+" "+strconv.Itoa(i+1), page)
 		}
-		return rows, groups
+		return
 	}
 	if label == "" {
 		label = n.Title.In(lang)
 	}
-	return []app.UI{p.answerRow(n, ptr, label, p.answerText(n, v))}, nil
+	parts.row(p.answerRow(n, ptr, label, p.answerText(n, v)))
 }
 
 // answerRow is one answer with its Change button, which goes to the field (without the
@@ -122,6 +146,9 @@ func (p *FormPage) answerRow(n *schemas.Node, ptr, label, value string) app.UI {
 // date and a number as the language writes them.
 func (p *FormPage) answerText(n *schemas.Node, v any) string {
 	lang := p.route.lang
+	if v == nil && n.Type == "boolean" {
+		return t(lang, "draft.no") // a box left unticked
+	}
 	if v == nil || v == "" {
 		return t(lang, "form.notAnswered")
 	}

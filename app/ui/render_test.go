@@ -84,3 +84,29 @@ func TestExamplesAreHints(t *testing.T) {
 		}
 	}
 }
+
+// The answers to check follow the form's order, a group titled as its page has no
+// heading of its own, and an unticked box reads "no".
+func TestAnswersFollowTheForm(t *testing.T) {
+	s := schematest.Service(t, "answers", "ANS", `
+  "properties": {
+    "funding": {"type": "object", "title": "Rahoitus", "x-i18n": {"sv": {"title": "Finansiering"}, "en": {"title": "Funding"}},
+      "properties": {"amount": {"type": "number", "title": "Summa", "x-i18n": {"sv": {"title": "Belopp"}, "en": {"title": "Amount"}}}}},
+    "venue": {"type": "boolean", "title": "Tarvitsemme tilan", "x-i18n": {"sv": {"title": "Lokal"}, "en": {"title": "We need a venue"}}},
+    "declaration": {"type": "boolean", "title": "Vakuutan", "x-i18n": {"sv": {"title": "Jag försäkrar"}, "en": {"title": "I confirm"}}}
+  },
+  "x-ui": {"pages": [{"title": {"fi": "Rahoitus", "sv": "Finansiering", "en": "Funding"}, "fields": ["funding", "venue", "declaration"]}]}`)
+	doc := map[string]any{"funding": map[string]any{"amount": 1500.5}, "declaration": true}
+	p := &FormPage{route: route{lang: "en", service: s.ID}, service: s, doc: doc, step: 1, shown: map[string]schemas.Violation{}}
+	out := html.UnescapeString(app.HTMLString(p))
+	if i := strings.Index(out, `id="answers"`); i >= 0 {
+		out = out[i:]
+	}
+	amount, venue, declaration := strings.Index(out, ">1,500.5<"), strings.Index(out, ">No<"), strings.Index(out, ">Yes<")
+	if amount < 0 || venue < amount || declaration < venue {
+		t.Errorf("the answers are not in the form's order (amount %d, venue %d, declaration %d)", amount, venue, declaration)
+	}
+	if strings.Contains(out, `answers-group`) {
+		t.Error("the group titled as its page has a heading of its own")
+	}
+}
