@@ -238,77 +238,50 @@ func (p *AccountPage) problem(name string) string {
 	return ""
 }
 
-// errorLine is the always-present error slot of a field (see errorText in fields.go).
-func (p *AccountPage) errorLine(name string) app.UI {
-	msg := p.problem(name)
-	line := app.P().ID("p" + name + "-error").Class("error-message")
-	if msg == "" {
-		return line
-	}
-	return line.Body(app.Span().Class("visually-hidden").Text(t(p.route.lang, "form.errorPrefix")+" "), app.Text(msg))
+// frame is a profile field's frame in the kit (kit.go), as the service forms draw theirs.
+func (p *AccountPage) frame(name string, label []app.UI) frame {
+	return frame{lang: p.route.lang, id: "p" + name, label: label, message: p.problem(name)}
 }
 
 func (p *AccountPage) text(name, typ, label, autocomplete, value string, set func(string)) app.UI {
-	id := "p" + name
-	bad := p.problem(name) != ""
-	in := app.Input().Type(typ).ID(id).Name(name).Class("control").Value(value).Attr("autocomplete", autocomplete).
+	f := p.frame(name, []app.UI{app.Text(t(p.route.lang, label))})
+	in := app.Input().Type(typ).ID(f.id).Name(name).Class("control control-"+typ).Value(value).Attr("autocomplete", autocomplete).
 		// The scope makes go-app replace the handler when another field takes this place
 		// (the page renders once before OnNav knows it is registration).
-		Aria("invalid", boolString(bad)).OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) }, app.EventScope(name))
-	if bad {
-		in = in.Aria("describedby", id+"-error")
-	}
-	return app.Div().Class(map[bool]string{true: "field field-invalid", false: "field"}[bad]).Body(
-		app.Label().For(id).Class("label").Text(t(p.route.lang, label)),
-		p.errorLine(name),
-		in,
-	)
+		Aria("invalid", boolString(f.message != "")).Aria("describedby", f.describedBy()).
+		OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) }, app.EventScope(name))
+	return f.labelled(in)
 }
 
 func (p *AccountPage) check(name, label string, checked bool, set func(bool)) app.UI {
-	id := "p" + name
-	bad := p.problem(name) != ""
-	box := app.Input().Type("checkbox").ID(id).Name(name).Value("true").Required(true).Aria("invalid", boolString(bad)).
+	f := p.frame(name, []app.UI{app.Text(t(p.route.lang, label)), requiredMark()})
+	box := app.Input().Type("checkbox").ID(f.id).Name(name).Value("true").Required(true).
+		Aria("invalid", boolString(f.message != "")).Aria("describedby", f.describedBy()). // the message is read with the box
 		OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()) }, app.EventScope(name))
 	if checked {
 		box = box.Checked(true)
 	}
-	if bad { // the message is read with the box
-		box = box.Aria("describedby", id+"-error")
-	}
-	return app.Div().Class(map[bool]string{true: "field choice checkbox field-invalid", false: "field choice checkbox"}[bad]).Body(
-		p.errorLine(name),
-		box,
-		app.Label().For(id).Body(app.Text(t(p.route.lang, label)), requiredMark()),
-	)
+	return f.box(box)
 }
 
 func (p *AccountPage) choice(name, label string, values []string, text func(string) string, current string, set func(string)) app.UI {
-	bad := p.problem(name) != ""
+	f := p.frame(name, []app.UI{app.Text(t(p.route.lang, label)), requiredMark()})
 	opts := make([]app.UI, len(values))
 	for i, v := range values {
 		v := v
-		id := "p" + name
+		id := f.id
 		if i > 0 {
 			id += "-" + v
 		}
 		// Required for screen readers too, not only by the visible mark.
-		radio := app.Input().Type("radio").ID(id).Name(name).Value(v).Required(true).Aria("invalid", boolString(bad)).
+		radio := app.Input().Type("radio").ID(id).Name(name).Value(v).Required(true).Aria("invalid", boolString(f.message != "")).
 			OnChange(func(ctx app.Context, e app.Event) { set(v) }, app.EventScope(name+v))
 		if v == current {
 			radio = radio.Checked(true)
 		}
-		opts[i] = app.Div().Class("choice").Body(radio, app.Label().For(id).Text(text(v)))
+		opts[i] = choice(radio, id, text(v), false)
 	}
-	group := app.FieldSet().Class(map[bool]string{true: "group choices field-invalid", false: "group choices"}[bad])
-	if bad {
-		group = group.Aria("describedby", "p"+name+"-error")
-	}
-	return group.Body(
-		app.Legend().Class("label").Body(app.Text(t(p.route.lang, label)), requiredMark()),
-		p.errorLine(name),
-		app.Div().Class("choice-list").Body(opts...),
-	)
+	return f.choices(opts)
 }
 
 func (p *AccountPage) cancel(ctx app.Context, e app.Event) {

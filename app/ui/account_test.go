@@ -2,11 +2,14 @@ package ui
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/lomake/lomake/apiv1"
+	"github.com/lomake/lomake/schemas"
+	"github.com/lomake/lomake/schemas/schematest"
 )
 
 // Registration's errors are read with their controls, and its required choice is
@@ -36,5 +39,32 @@ func TestRegistrationErrorsAreLinked(t *testing.T) {
 	}
 	if !regexp.MustCompile(`<section[^>]*id="error-summary"`).MatchString(page) {
 		t.Error("the error summary is not a region")
+	}
+}
+
+// The profile's fields and a service form's are drawn by the same kit: the same
+// elements in the same order, label, error line and control, whatever the form.
+func TestProfileAndFormsShareTheFieldKit(t *testing.T) {
+	s := schematest.Service(t, "kit", "KIT", `
+  "properties": {"email": {"type": "string", "format": "email", "title": "Sähköposti", "x-i18n": {"sv": {"title": "E-post"}, "en": {"title": "E-mail"}}}}`)
+	form := &FormPage{route: route{lang: "fi", service: s.ID}, service: s, doc: map[string]any{},
+		shown: map[string]schemas.Violation{"/email": {Pointer: "/email", Code: "format"}}}
+	profile := &AccountPage{route: mustRoute(t, "/fi/profile"), problems: []apiv1.FieldError{{Pointer: "/email", Message: "Tarkista"}}}
+	shape := func(page, id string) string {
+		field := regexp.MustCompile(`(?s)<div[^>]*class="field field-invalid"[^>]*>.*?<input[^>]*id="` + id + `"[^>]*>`).FindString(page)
+		var tags []string
+		class := regexp.MustCompile(`class="([^"]*)"`)
+		for _, m := range regexp.MustCompile(`<(\w+)([^>]*)>`).FindAllStringSubmatch(field, -1) {
+			c := class.FindStringSubmatch(m[2])
+			if c == nil {
+				c = []string{"", ""}
+			}
+			tags = append(tags, m[1]+"."+c[1])
+		}
+		return strings.Join(tags, " ")
+	}
+	a, b := shape(app.HTMLString(form), "f-email"), shape(app.HTMLString(profile), "pemail")
+	if a == "" || a != b {
+		t.Errorf("a form's field is %q, the profile's %q", a, b)
 	}
 }

@@ -494,42 +494,18 @@ type textAction struct {
 }
 
 func (c *textAction) Render() app.UI {
-	bad := c.problem != ""
+	f := frame{lang: c.Lang, id: c.ID, label: []app.UI{app.Text(c.Label)}, hint: c.Hint, message: c.problem}
 	box := app.Textarea().ID(c.ID).Name(c.ID).Class("control").Rows(max(c.Rows, 4)).
-		Aria("invalid", boolString(bad)).Aria("describedby", c.describedBy()).
+		Aria("invalid", boolString(c.problem != "")).Aria("describedby", f.describedBy()).
 		OnChange(func(ctx app.Context, e app.Event) { activity(ctx) }) // writing keeps the session
 	button := app.Button().ID(c.ButtonID).Type("submit").Class("button").Aria("busy", boolString(c.busy)).Text(c.Button)
 	if c.busy {
 		button = button.Disabled(true)
 	}
-	errorLine := app.P().ID(c.ID + "-error").Class("error-message")
-	if bad {
-		errorLine = errorLine.Body(app.Span().Class("visually-hidden").Text(t(c.Lang, "form.errorPrefix")+" "), app.Text(c.problem))
-	}
-	class := "field"
-	if bad {
-		class += " field-invalid"
-	}
 	return app.Form().ID(c.ID+"-form").Class("case-action").NoValidate(true).OnSubmit(c.submit).Body(
-		app.Div().Class(class).Body(
-			app.Label().For(c.ID).Class("label").Text(c.Label),
-			app.If(c.Hint != "", func() app.UI { return app.P().ID(c.ID + "-hint").Class("hint").Text(c.Hint) }),
-			errorLine,
-			box,
-		),
+		f.labelled(box),
 		app.Div().Class("actions").Body(button),
 	)
-}
-
-func (c *textAction) describedBy() string {
-	var ids []string
-	if c.Hint != "" {
-		ids = append(ids, c.ID+"-hint")
-	}
-	if c.problem != "" {
-		ids = append(ids, c.ID+"-error")
-	}
-	return strings.Join(ids, " ")
 }
 
 func (c *textAction) submit(ctx app.Context, e app.Event) {

@@ -283,9 +283,10 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 	} else {
 		labelBody = p.labelText(n)
 	}
+	f := p.frame(n, ptr, labelBody)
 	value := p.value(ptr)
-	invalid := p.hasError(ptr)
-	describedBy := p.describedBy(n, ptr)
+	invalid := f.message != ""
+	describedBy := f.describedBy()
 	required := n.Required || inList
 
 	var ctl app.UI
@@ -351,16 +352,7 @@ func (p *FormPage) control(n *schemas.Node, ptr, label string, inList bool) app.
 		}
 		ctl = autofocus(p, in, id)
 	}
-	class := "field"
-	if invalid {
-		class += " field-invalid"
-	}
-	return app.Div().Class(class).Body(
-		app.Label().For(id).Class("label").Body(labelBody...),
-		p.hints(n, ptr),
-		p.errorText(ptr),
-		ctl,
-	)
+	return f.labelled(ctl)
 }
 
 // optionID is the id of a group's option i: the first takes the field's own id, which
@@ -390,22 +382,9 @@ func (p *FormPage) radios(n *schemas.Node, ptr string) app.UI {
 		if n.ReadOnly {
 			radio = radio.Disabled(true)
 		}
-		radio = autofocus(p, radio, id)
-		opts[i] = app.Div().Class("choice").Body(
-			radio,
-			app.Label().For(id).Text(o.Label.In(p.route.lang)),
-		)
+		opts[i] = choice(autofocus(p, radio, id), id, o.Label.In(p.route.lang), false)
 	}
-	class := "group choices"
-	if invalid {
-		class += " field-invalid"
-	}
-	return app.FieldSet().Class(class).Aria("describedby", p.describedBy(n, ptr)).Body(
-		app.Legend().Class("label").Body(p.labelText(n)...),
-		p.hints(n, ptr),
-		p.errorText(ptr),
-		app.Div().Class("choice-list").Body(opts...),
-	)
+	return p.frame(n, ptr, p.labelText(n)).choices(opts)
 }
 
 func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
@@ -424,17 +403,7 @@ func (p *FormPage) checkbox(n *schemas.Node, ptr string) app.UI {
 	if n.ReadOnly {
 		box = box.Disabled(true)
 	}
-	box = autofocus(p, box, id)
-	class := "field choice checkbox"
-	if invalid {
-		class += " field-invalid"
-	}
-	return app.Div().Class(class).Body(
-		p.errorText(ptr),
-		box,
-		app.Label().For(id).Body(p.labelText(n)...),
-		p.hints(n, ptr),
-	)
+	return p.frame(n, ptr, p.labelText(n)).box(autofocus(p, box, id))
 }
 
 // checkboxes renders a list of options as a group of boxes: the answer is the list of
@@ -454,25 +423,13 @@ func (p *FormPage) checkboxes(n *schemas.Node, ptr string) app.UI {
 		if n.ReadOnly {
 			box = box.Disabled(true)
 		}
-		boxes[i] = app.Div().Class("choice checkbox").Body(
-			autofocus(p, box, id),
-			app.Label().For(id).Text(o.Label.In(p.route.lang)),
-		)
-	}
-	class := "group choices"
-	if invalid {
-		class += " field-invalid"
+		boxes[i] = choice(autofocus(p, box, id), id, o.Label.In(p.route.lang), true)
 	}
 	label := p.labelText(n)
 	if !n.Required && n.MinItems > 0 {
 		label = append(label, requiredMark())
 	}
-	return app.FieldSet().Class(class).Aria("describedby", p.describedBy(n, ptr)).Body(
-		app.Legend().Class("label").Body(label...),
-		p.hints(n, ptr),
-		p.errorText(ptr),
-		app.Div().Class("choice-list").Body(boxes...),
-	)
+	return p.frame(n, ptr, label).choices(boxes)
 }
 
 // isGroup reports whether n is shown as a group of checkboxes.
@@ -546,11 +503,34 @@ func requiredMark() app.UI {
 	return app.Span().Class("required-mark").Aria("hidden", "true").Text(" *")
 }
 
-func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
-	note, example := p.prefillNote(n, ptr), p.example(n)
-	if n.Description == nil && n.Help == nil && note == "" && example == "" {
-		return nil
+// frame is the field at ptr's frame in the kit (kit.go): its label, hint and problem.
+func (p *FormPage) frame(n *schemas.Node, ptr string, label []app.UI) frame {
+	return frame{lang: p.route.lang, id: fieldID(ptr), label: label, hint: p.hintText(n, ptr), message: p.message(ptr)}
+}
+
+func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI { return p.frame(n, ptr, nil).hintLine() }
+
+// errorText is the error line of the field, group or list at ptr.
+func (p *FormPage) errorText(ptr string) app.UI {
+	return frame{lang: p.route.lang, id: fieldID(ptr), message: p.message(ptr)}.errorLine()
+}
+
+func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
+	return p.frame(n, ptr, nil).describedBy()
+}
+
+// message is the problem shown for the answer at ptr, "" while it is fine.
+func (p *FormPage) message(ptr string) string {
+	if v, ok := p.shown[ptr]; ok {
+		return p.service.Message(p.route.lang, v)
 	}
+	return p.fileProblem[ptr]
+}
+
+// hintText is what a field says under its label: its description and help, its first
+// example, and where a prefilled answer comes from.
+func (p *FormPage) hintText(n *schemas.Node, ptr string) string {
+	note, example := p.prefillNote(n, ptr), p.example(n)
 	var parts []string
 	for _, text := range []schemas.Text{n.Description, n.Help} {
 		if text != nil {
@@ -563,7 +543,7 @@ func (p *FormPage) hints(n *schemas.Node, ptr string) app.UI {
 	if note != "" {
 		parts = append(parts, t(p.route.lang, note))
 	}
-	return app.P().ID(fieldID(ptr) + "-hint").Class("hint").Text(strings.Join(parts, " "))
+	return strings.Join(parts, " ")
 }
 
 // example is a field's first example (the schema's examples) as the hint shows it:
@@ -618,37 +598,9 @@ func (p *FormPage) locked(n *schemas.Node, ptr string) bool {
 	return n.ReadOnly || p.prefillNote(n, ptr) != ""
 }
 
-// errorText is always there, empty while the field is fine: an element that appears
-// would shift the control after it and make go-app rebuild it.
-func (p *FormPage) errorText(ptr string) app.UI {
-	lang := p.route.lang
-	msg := p.fileProblem[ptr]
-	if v, ok := p.shown[ptr]; ok {
-		msg = p.service.Message(lang, v)
-	}
-	if msg == "" {
-		return app.P().ID(fieldID(ptr) + "-error").Class("error-message")
-	}
-	return app.P().ID(fieldID(ptr)+"-error").Class("error-message").Body(
-		app.Span().Class("visually-hidden").Text(t(lang, "form.errorPrefix")+" "),
-		app.Text(msg),
-	)
-}
-
 func (p *FormPage) hasError(ptr string) bool {
 	_, ok := p.shown[ptr]
 	return ok || p.fileProblem[ptr] != ""
-}
-
-func (p *FormPage) describedBy(n *schemas.Node, ptr string) string {
-	var ids []string
-	if n.Description != nil || n.Help != nil || p.prefillNote(n, ptr) != "" || p.example(n) != "" {
-		ids = append(ids, fieldID(ptr)+"-hint")
-	}
-	if p.hasError(ptr) {
-		ids = append(ids, fieldID(ptr)+"-error")
-	}
-	return strings.Join(ids, " ")
 }
 
 // value is the field's current value as the control shows it.
