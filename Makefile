@@ -20,7 +20,7 @@ WASM_GCFLAGS := -gcflags=all=-l -gcflags=runtime/...= -gcflags=internal/...= -gc
 	-gcflags=unicode/...= -gcflags=math= -gcflags=github.com/xeipuuv/...= \
 	-gcflags=github.com/lomake/lomake/schemas=
 
-.PHONY: all run build wasm test test-deps postgresql vet bench fuzz clean
+.PHONY: all run build wasm test test-deps lint-schemas postgresql vet bench fuzz clean
 
 all: build
 
@@ -86,13 +86,18 @@ web/dist/.fast: web/app.wasm bin/precompress
 
 ## test: install what the tests need, then run every test (browser tests included)
 # The tests measure nothing about the client's bytes, so they take the quick copy.
-test: test-deps web/dist/.fast vet
+test: test-deps web/dist/.fast vet lint-schemas
 	AXE_JS=$(AXE_JS) CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -timeout 12m ./...
 	@echo "The schemas and messages again as WebAssembly, the browser's path:"
 	GOOS=js GOARCH=wasm $(GO) test $(WASM_GCFLAGS) -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./schemas/ ./locales/
 	$(GO) test -count=1 -race -timeout 5m ./server/store/ ./server/kv/...
 
 test-deps: $(CHROMIUM) $(AXE_JS) postgresql
+
+## lint-schemas: check every service file in schemas/ and its test documents; each
+## problem names the file, the place in it and what to do
+lint-schemas:
+	$(GO) run ./schemas/cmd/lint-schemas schemas
 
 # The storage tests start their own PostgreSQL from Debian's package (as the postgres
 # user, in a temporary directory, on a free port).
