@@ -129,6 +129,12 @@ func (p *FormPage) answerBlocks(parts *answerParts, doc any, n *schemas.Node, pt
 // client, the server shows the field's page).
 func (p *FormPage) answerRow(n *schemas.Node, ptr, label, value string) app.UI {
 	lang := p.route.lang
+	if p.locked(n, ptr) { // read-only, or filled in from identification: nothing to change
+		return app.Div().Class("answer-row").Body(
+			app.Dt().Class("answer-label").Text(label),
+			app.Dd().Class("answer-value").Text(value),
+		)
+	}
 	change := app.Button().Type("submit").Form("form").Name(fieldAction).Value(actionGoTo+ptr).Class("link-button").
 		OnClick(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()

@@ -86,17 +86,18 @@ func TestExamplesAreHints(t *testing.T) {
 }
 
 // The answers to check follow the form's order, a group titled as its page has no
-// heading of its own, and an unticked box reads "no".
+// heading of its own, an unticked box reads "no", and a read-only answer has no Change.
 func TestAnswersFollowTheForm(t *testing.T) {
 	s := schematest.Service(t, "answers", "ANS", `
   "properties": {
     "funding": {"type": "object", "title": "Rahoitus", "x-i18n": {"sv": {"title": "Finansiering"}, "en": {"title": "Funding"}},
       "properties": {"amount": {"type": "number", "title": "Summa", "x-i18n": {"sv": {"title": "Belopp"}, "en": {"title": "Amount"}}}}},
     "venue": {"type": "boolean", "title": "Tarvitsemme tilan", "x-i18n": {"sv": {"title": "Lokal"}, "en": {"title": "We need a venue"}}},
-    "declaration": {"type": "boolean", "title": "Vakuutan", "x-i18n": {"sv": {"title": "Jag försäkrar"}, "en": {"title": "I confirm"}}}
+    "declaration": {"type": "boolean", "title": "Vakuutan", "x-i18n": {"sv": {"title": "Jag försäkrar"}, "en": {"title": "I confirm"}}},
+    "city": {"type": "string", "title": "Kunta", "readOnly": true, "default": "Helsinki", "x-i18n": {"sv": {"title": "Kommun"}, "en": {"title": "Municipality"}}}
   },
-  "x-ui": {"pages": [{"title": {"fi": "Rahoitus", "sv": "Finansiering", "en": "Funding"}, "fields": ["funding", "venue", "declaration"]}]}`)
-	doc := map[string]any{"funding": map[string]any{"amount": 1500.5}, "declaration": true}
+  "x-ui": {"pages": [{"title": {"fi": "Rahoitus", "sv": "Finansiering", "en": "Funding"}, "fields": ["funding", "venue", "declaration", "city"]}]}`)
+	doc := map[string]any{"funding": map[string]any{"amount": 1500.5}, "declaration": true, "city": "Helsinki"}
 	p := &FormPage{route: route{lang: "en", service: s.ID}, service: s, doc: doc, step: 1, shown: map[string]schemas.Violation{}}
 	out := html.UnescapeString(app.HTMLString(p))
 	if i := strings.Index(out, `id="answers"`); i >= 0 {
@@ -108,5 +109,8 @@ func TestAnswersFollowTheForm(t *testing.T) {
 	}
 	if strings.Contains(out, `answers-group`) {
 		t.Error("the group titled as its page has a heading of its own")
+	}
+	if !strings.Contains(out, ">Helsinki<") || strings.Contains(out, `value="goto:/city"`) {
+		t.Error("a read-only answer is not shown, or is offered for change")
 	}
 }
