@@ -56,6 +56,9 @@ type Service struct {
 	// prefillAt are the fields with x-prefill, by pointer (prefill.go).
 	prefillOnce sync.Once
 	prefillAt   map[string]*Node
+	// search are the words the service is found by, by language (search.go).
+	searchMu sync.Mutex
+	search   map[string][]string
 }
 
 // Page is one step of a multi-page form.

@@ -14,6 +14,7 @@ import (
 type CatalogPage struct {
 	app.Compo
 	route route
+	query string // what the search box holds (the address's q)
 }
 
 func (p *CatalogPage) OnPreRender(ctx app.Context) { p.load(ctx) }
@@ -21,12 +22,25 @@ func (p *CatalogPage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) 
 
 func (p *CatalogPage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
+	p.query = p.route.url.Query().Get("q")
 	setPage(ctx, p.route.lang, t(p.route.lang, "catalog.title"))
+}
+
+// searched follows the search box as the user types: the list shows what matches, and
+// the address holds the query, so that a search can be shared (and goes back with
+// the page).
+func (p *CatalogPage) searched(ctx app.Context, e app.Event) {
+	p.query = ctx.JSSrc().Get("value").String()
+	u := CatalogPath(p.route.lang)
+	if strings.TrimSpace(p.query) != "" {
+		u += "?" + url.Values{"q": {p.query}}.Encode()
+	}
+	app.Window().Get("history").Call("replaceState", nil, "", u)
 }
 
 func (p *CatalogPage) Render() app.UI {
 	lang := p.route.lang
-	services := registry().Sorted(lang)
+	services := registry().Search(lang, p.query)
 	cards := make([]app.UI, 0, len(services))
 	for _, s := range services {
 		headingID := "service-" + s.ID
@@ -47,7 +61,25 @@ func (p *CatalogPage) Render() app.UI {
 		notice,
 		app.H1().Text(t(lang, "catalog.title")),
 		app.P().Class("lead").Text(t(lang, "catalog.intro")),
+		p.search(),
+		app.P().ID("catalog-count").Class("catalog-count").Role("status").
+			Text(tf(lang, "catalog.count", map[string]any{"Count": len(services)})),
+		app.If(len(services) == 0, func() app.UI { return app.P().ID("catalog-none").Text(t(lang, "catalog.none")) }),
 		app.Ul().Class("cards").Body(cards...),
+	)
+}
+
+// search is the catalog's search box: a real form (GET, the query in the address),
+// whose list follows the box as the user types once the client runs.
+func (p *CatalogPage) search() app.UI {
+	lang := p.route.lang
+	f := frame{lang: lang, id: "catalog-q", label: []app.UI{app.Text(t(lang, "catalog.search"))}}
+	in := app.Input().Type("search").ID(f.id).Name("q").Class("control control-search").Value(p.query).
+		Attr("autocomplete", "off").OnInput(p.searched)
+	return app.Form().Class("catalog-search").Method("get").Action(CatalogPath(lang)).Attr("role", "search").
+		OnSubmit(func(ctx app.Context, e app.Event) { e.PreventDefault() }).Body(
+		f.labelled(in),
+		app.Button().Type("submit").Class("button button-secondary").Text(t(lang, "catalog.searchButton")),
 	)
 }
 

@@ -1,0 +1,127 @@
+package schemas
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Search returns the services that match query in lang, in alphabetical order. Every
+// word of the query must be found in the service's name, summary, description,
+// audience or department, ignoring case and diacritics ("paivakoti" finds "päiväkoti"):
+// at the start of a word, or inside one from three letters; at the start, a word of
+// four letters or more may have one letter wrong, missing, extra or swapped with the
+// next. An empty query matches every service.
+func (r *Registry) Search(lang, query string) []*Service {
+	all := r.Sorted(lang)
+	words := searchWords(query)
+	if len(words) == 0 {
+		return all
+	}
+	var out []*Service
+	for _, s := range all {
+		text := s.searchText(lang)
+		found := true
+		for _, q := range words {
+			if !matchesAny(q, text) {
+				found = false
+				break
+			}
+		}
+		if found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// searchText is the words a service is found by in lang, folded, kept once made.
+func (s *Service) searchText(lang string) []string {
+	s.searchMu.Lock()
+	defer s.searchMu.Unlock()
+	if w, ok := s.search[lang]; ok {
+		return w
+	}
+	if s.search == nil {
+		s.search = map[string][]string{}
+	}
+	var b strings.Builder
+	for _, t := range []Text{s.Name, s.Summary, s.Description, s.Audience, s.Department} {
+		b.WriteString(t.In(lang))
+		b.WriteByte(' ')
+	}
+	w := searchWords(b.String())
+	s.search[lang] = w
+	return w
+}
+
+// searchWords folds a text for search: lower case, without diacritics, split into
+// words of letters and digits.
+func searchWords(text string) []string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(text) {
+		if f, ok := folded[r]; ok {
+			r = f
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	return strings.Fields(b.String())
+}
+
+// folded are the letters with diacritics that the portal's languages and names use.
+var folded = map[rune]rune{
+	'ä': 'a', 'å': 'a', 'á': 'a', 'à': 'a', 'â': 'a', 'ö': 'o', 'ó': 'o', 'ò': 'o', 'ô': 'o', 'ø': 'o',
+	'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e', 'ü': 'u', 'ú': 'u', 'í': 'i', 'ï': 'i', 'š': 's', 'ž': 'z', 'ç': 'c',
+}
+
+// matchesAny reports whether q begins one of the words, within one letter's mistake
+// for a word of four letters or more.
+func matchesAny(q string, words []string) bool {
+	n := utf8.RuneCountInString(q)
+	for _, w := range words {
+		// Inside a word too, from three letters: Finnish joins words ("pysäköinti"
+		// in "asukaspysäköintitunnus").
+		if strings.HasPrefix(w, q) || n >= 3 && strings.Contains(w, q) {
+			return true
+		}
+		if n < 4 {
+			continue
+		}
+		wr := []rune(w)
+		for _, l := range []int{n - 1, n, n + 1} {
+			if l <= len(wr) && l > 0 && withinOne([]rune(q), wr[:l]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withinOne reports whether a and b differ by at most one letter substituted, added,
+// removed, or two neighbours swapped.
+func withinOne(a, b []rune) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return true // equal, or one letter added at the end
+	}
+	if len(a) == len(b) {
+		if string(a[i+1:]) == string(b[i+1:]) {
+			return true // one substituted
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == string(b[i+2:]) // swapped
+	}
+	return string(a[i:]) == string(b[i+1:]) // one added or removed
+}
