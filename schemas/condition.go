@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +18,9 @@ type Condition struct {
 	test     *test    // if; nil for a dependency or a plain allOf part
 	onFail   bool     // else: applies when the test fails
 	answered string   // dependency: applies while this property is answered
-	Required []string // the fields it requires
-	Fields   []string // the fields it declares or requires
-	Inner    []*Condition
+	required []string // the fields it requires
+	fields   []string // the fields it declares or requires
+	inner    []*Condition
 }
 
 // test is an if schema, compiled on its first use.
@@ -32,22 +33,11 @@ type test struct {
 // holds reports whether v passes the test. A test that does not compile never holds
 // (Parse checks that every test compiles).
 func (t *test) holds(v any) bool {
-	t.once.Do(func() {
-		loader := gojsonschema.NewSchemaLoader()
-		loader.Draft = gojsonschema.Draft7
-		t.compiled, _ = loader.Compile(gojsonschema.NewBytesLoader(t.data))
-	})
+	t.once.Do(func() { t.compiled, _ = compile(t.data) })
 	if t.compiled == nil {
 		return false
 	}
-	res, err := func() (res *gojsonschema.Result, err error) {
-		defer func() {
-			if recover() != nil {
-				res, err = nil, ErrValidatorFailed
-			}
-		}()
-		return t.compiled.Validate(gojsonschema.NewGoLoader(v))
-	}()
+	res, err := runOn(t.compiled, gojsonschema.NewGoLoader(v))
 	return err == nil && res.Valid()
 }
 
@@ -81,13 +71,13 @@ func (n *Node) Applying(v any) (shown, required map[string]bool) {
 			if !c.applies(obj) {
 				continue
 			}
-			for _, f := range c.Fields {
+			for _, f := range c.fields {
 				shown[f] = true
 			}
-			for _, f := range c.Required {
+			for _, f := range c.required {
 				required[f] = true
 			}
-			visit(c.Inner)
+			visit(c.inner)
 		}
 	}
 	visit(n.Conditions)
@@ -191,8 +181,8 @@ func (b *builder) conditions(path string, raw json.RawMessage, declared map[stri
 			b.problem(path, "%v", err)
 			return &Condition{}
 		}
-		c := &Condition{Required: br.Required}
-		c.Fields = append(c.Fields, br.Required...)
+		c := &Condition{required: br.Required}
+		c.fields = append(c.fields, br.Required...)
 		if len(br.Properties) > 0 {
 			keys, _ := objectKeys(br.Properties)
 			var props map[string]json.RawMessage
@@ -203,13 +193,13 @@ func (b *builder) conditions(path string, raw json.RawMessage, declared map[stri
 					// it does not make the field conditional.
 					continue
 				}
-				c.Fields = append(c.Fields, k)
+				c.fields = append(c.fields, k)
 				declared[k] = true
 				extra = append(extra, b.node(path+"/properties/"+k, k, props[k]))
 			}
 		}
 		inner, more := b.conditions(path, raw, declared)
-		c.Inner, extra = inner, append(extra, more...)
+		c.inner, extra = inner, append(extra, more...)
 		return c
 	}
 	if len(r.If) > 0 {
@@ -230,7 +220,7 @@ func (b *builder) conditions(path string, raw json.RawMessage, declared map[stri
 	}
 	for i, part := range r.AllOf {
 		c := branch(path+"/allOf/"+strconv.Itoa(i), part)
-		if len(c.Fields) > 0 || len(c.Inner) > 0 {
+		if len(c.fields) > 0 || len(c.inner) > 0 {
 			conds = append(conds, c)
 		}
 	}
@@ -244,7 +234,7 @@ func (b *builder) conditions(path string, raw json.RawMessage, declared map[stri
 			dep := r.Dependencies[k]
 			var list []string
 			if json.Unmarshal(dep, &list) == nil {
-				conds = append(conds, &Condition{answered: k, Required: list, Fields: list})
+				conds = append(conds, &Condition{answered: k, required: list, fields: list})
 				continue
 			}
 			c := branch(path+"/dependencies/"+escapePointer(k), dep)
@@ -285,10 +275,10 @@ func markConditional(n *Node) {
 	var visit func(cs []*Condition)
 	visit = func(cs []*Condition) {
 		for _, c := range cs {
-			for _, f := range c.Fields {
+			for _, f := range c.fields {
 				named[f] = true
 			}
-			visit(c.Inner)
+			visit(c.inner)
 		}
 	}
 	visit(n.Conditions)
@@ -311,7 +301,7 @@ func (n *Node) checkTests(path string) []string {
 					problems = append(problems, path+": an if schema does not compile")
 				}
 			}
-			visit(c.Inner)
+			visit(c.inner)
 		}
 	}
 	visit(n.Conditions)
@@ -327,8 +317,9 @@ func (n *Node) checkTests(path string) []string {
 // HasConditions reports whether some part of the form applies only sometimes.
 func (s *Service) HasConditions() bool { return s.hasConditions }
 
-// ConditionState describes which of the form's conditions apply to doc. It changes
-// exactly when one starts or stops applying: the form then shows or hides fields.
+// ConditionState describes what the form's conditions ask of doc: for each object
+// with conditions, the fields they show and require. It changes exactly when a field
+// comes, goes or gains or loses its required mark: the form then renders.
 func (s *Service) ConditionState(doc any) string {
 	if !s.hasConditions {
 		return ""
@@ -338,22 +329,16 @@ func (s *Service) ConditionState(doc any) string {
 		if len(n.Conditions) == 0 {
 			return true
 		}
-		obj, _ := v.(map[string]any)
+		shown, required := n.Applying(v)
 		b.WriteString(ptr)
-		b.WriteByte(':')
-		var visit func(cs []*Condition)
-		visit = func(cs []*Condition) {
-			for _, c := range cs {
-				if c.applies(obj) {
-					b.WriteByte('1')
-					visit(c.Inner)
-				} else {
-					b.WriteByte('0')
-				}
+		for _, names := range []map[string]bool{shown, required} {
+			b.WriteByte(0)
+			for _, name := range slices.Sorted(maps.Keys(names)) {
+				b.WriteString(name)
+				b.WriteByte(1)
 			}
 		}
-		visit(n.Conditions)
-		b.WriteByte(';')
+		b.WriteByte(0)
 		return true
 	})
 	return b.String()

@@ -52,15 +52,11 @@ func (f *fieldSchema) validate(s *Service, doc any, ptr string, segs []string) (
 		// An optional answer left out, or the way to it missing: nothing inside ptr.
 		return nil, true
 	}
-	f.once.Do(func() {
-		loader := gojsonschema.NewSchemaLoader()
-		loader.Draft = gojsonschema.Draft7
-		f.compiled, _ = loader.Compile(gojsonschema.NewBytesLoader(f.data))
-	})
+	f.once.Do(func() { f.compiled, _ = compile(f.data) })
 	if f.compiled == nil {
 		return nil, false
 	}
-	res, err := s.runOn(f.compiled, gojsonschema.NewGoLoader(v))
+	res, err := runOn(f.compiled, gojsonschema.NewGoLoader(v))
 	if err != nil {
 		return nil, false
 	}

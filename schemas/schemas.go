@@ -343,11 +343,7 @@ func (s *Service) Prepare() {
 
 // schema is the compiled schema, compiled once.
 func (s *Service) schema() (*gojsonschema.Schema, error) {
-	s.compileOnce.Do(func() {
-		loader := gojsonschema.NewSchemaLoader()
-		loader.Draft = gojsonschema.Draft7
-		s.compiled, s.compileErr = loader.Compile(gojsonschema.NewBytesLoader(s.data))
-	})
+	s.compileOnce.Do(func() { s.compiled, s.compileErr = compile(s.data) })
 	return s.compiled, s.compileErr
 }
 

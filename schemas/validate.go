@@ -135,11 +135,19 @@ func (s *Service) run(doc gojsonschema.JSONLoader) (*gojsonschema.Result, error)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: compiling %s: %w", s.ID, err)
 	}
-	return s.runOn(compiled, doc)
+	return runOn(compiled, doc)
 }
 
-// runOn is run with a given schema (a field's alone, see field.go).
-func (s *Service) runOn(compiled *gojsonschema.Schema, doc gojsonschema.JSONLoader) (res *gojsonschema.Result, err error) {
+// compile compiles a draft-07 schema: a service's, a field's alone (field.go) or a
+// condition's test (condition.go).
+func compile(data []byte) (*gojsonschema.Schema, error) {
+	loader := gojsonschema.NewSchemaLoader()
+	loader.Draft = gojsonschema.Draft7
+	return loader.Compile(gojsonschema.NewBytesLoader(data))
+}
+
+// runOn is run with a given schema (a field's alone, a condition's test).
+func runOn(compiled *gojsonschema.Schema, doc gojsonschema.JSONLoader) (res *gojsonschema.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("%w: %v", ErrValidatorFailed, p)

@@ -29,9 +29,10 @@ func (p *FormPage) answers() app.UI {
 			title = pg.Title.In(lang)
 		}
 		var parts answerParts
+		live := p.liveFields(s.Form, doc)
 		for _, name := range pg.Fields {
-			n := s.Form.Property(name)
-			if n == nil || (n.Conditional && !p.shownIn(s.Form, doc, name)) {
+			n := live(s.Form.Property(name))
+			if n == nil {
 				continue
 			}
 			p.answerBlocks(&parts, doc, n, schemas.Pointer("", name), "", title)
@@ -68,12 +69,6 @@ func (a *answerParts) done() []app.UI {
 	return a.out
 }
 
-// shownIn reports whether a conditional field of an object is shown for its value.
-func (p *FormPage) shownIn(obj *schemas.Node, v any, name string) bool {
-	shown, _ := obj.Applying(v)
-	return shown[name]
-}
-
 // answerBlocks adds a field's answers: a row for an answer, a block headed by its title
 // for a group (an object, each item of a list). A group titled as the page it is on
 // needs no heading of its own.
@@ -90,11 +85,11 @@ func (p *FormPage) answerBlocks(parts *answerParts, doc any, n *schemas.Node, pt
 			title = n.Title.In(lang)
 		}
 		var inner answerParts
+		live := p.liveFields(n, v)
 		for _, c := range n.Properties {
-			if c.Conditional && !p.shownIn(n, v, c.Name) {
-				continue
+			if c = live(c); c != nil {
+				p.answerBlocks(&inner, doc, c, schemas.Pointer(ptr, c.Name), "", page)
 			}
-			p.answerBlocks(&inner, doc, c, schemas.Pointer(ptr, c.Name), "", page)
 		}
 		if title == page {
 			for _, r := range inner.done() {

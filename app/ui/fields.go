@@ -670,7 +670,7 @@ func (p *FormPage) forgetHidden() {
 		return
 	}
 	now := map[string]bool{}
-	for _, v := range p.service.Validate(p.service.Clean(p.doc)) {
+	for _, v := range problems(p.service, p.doc, p.personal()) {
 		now[v.Pointer] = true
 	}
 	for q := range p.shown {
