@@ -24,20 +24,10 @@ var embedded embed.FS
 
 // Service is one e-service: its catalog entry, its form and its compiled schema.
 type Service struct {
-	ID             string
-	Code           string
-	Version        int
-	Name           Text
-	Summary        Text
-	Description    Text
-	Audience       Text
-	ProcessingTime Text
-	Department     Text
-	KeepInFolder   bool
-	Topics         []string
-	Form           *Node
-	Pages          []Page
-	Schema         json.RawMessage // the file as written, served to API clients
+	Entry
+	Form   *Node
+	Pages  []Page
+	Schema json.RawMessage // the file as written, served to API clients
 
 	data        []byte // the file, compiled on first use when CompileOnUse is set
 	compileOnce sync.Once
@@ -223,16 +213,21 @@ var collation = strings.NewReplacer("å", "{1", "ä", "{2", "ö", "{3", "Å", "{
 func collateKey(s string) string { return collation.Replace(strings.ToLower(s)) }
 
 type rawService struct {
-	Code           string   `json:"code"`
-	Version        int      `json:"version"`
-	Name           Text     `json:"name"`
-	Summary        Text     `json:"summary"`
-	Description    Text     `json:"description"`
-	Audience       Text     `json:"audience"`
-	ProcessingTime Text     `json:"processingTime"`
-	Department     Text     `json:"department"`
-	KeepInFolder   *bool    `json:"keepInFolder"`
-	Topics         []string `json:"topics"`
+	Code           string              `json:"code"`
+	Version        int                 `json:"version"`
+	Name           Text                `json:"name"`
+	Summary        Text                `json:"summary"`
+	Description    Text                `json:"description"`
+	Audience       Text                `json:"audience"`
+	ProcessingTime Text                `json:"processingTime"`
+	Validity       Text                `json:"validity"`
+	Department     Text                `json:"department"`
+	KeepInFolder   *bool               `json:"keepInFolder"`
+	Topics         []string            `json:"topics"`
+	TargetGroups   []string            `json:"targetGroups"`
+	Keywords       map[string][]string `json:"keywords"`
+	Channels       []rawChannel        `json:"channels"`
+	Feedback       string              `json:"feedback"`
 }
 
 // Parse builds a service from one schema file and returns every problem found.
@@ -256,36 +251,11 @@ func Parse(id string, data []byte) (*Service, []string) {
 		b.problem("#", "the root must be of type object")
 	}
 	checkRefs(b, data)
-	s := &Service{ID: id, Schema: json.RawMessage(data)}
+	s := &Service{Entry: Entry{ID: id}, Schema: json.RawMessage(data)}
 	if rs := head.Service; rs == nil {
 		b.problem("#", "x-service is missing")
 	} else {
-		if !codePattern.MatchString(rs.Code) {
-			b.problem("#/x-service", "code must be three capital letters, e.g. KOI")
-		}
-		if rs.Version < 1 {
-			b.problem("#/x-service", "version must be 1 or more")
-		}
-		if rs.KeepInFolder == nil {
-			b.problem("#/x-service", "keepInFolder must be given (true or false)")
-		} else {
-			s.KeepInFolder = *rs.KeepInFolder
-		}
-		s.Code, s.Version, s.Topics = rs.Code, rs.Version, rs.Topics
-		for _, f := range []struct {
-			key  string
-			dst  *Text
-			text Text
-		}{
-			{"name", &s.Name, rs.Name}, {"summary", &s.Summary, rs.Summary},
-			{"description", &s.Description, rs.Description}, {"audience", &s.Audience, rs.Audience},
-			{"processingTime", &s.ProcessingTime, rs.ProcessingTime}, {"department", &s.Department, rs.Department},
-		} {
-			if f.text == nil {
-				b.problem("#/x-service", "%s is missing", f.key)
-			}
-			*f.dst = b.own("#/x-service", f.key, f.text)
-		}
+		s.Entry = entry(b, id, rs)
 	}
 	s.Form = b.node("#", "", data)
 	if s.Form.Title == nil {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lomake/lomake/locales"
 )
 
 func builtinService(t testing.TB, id string) *Service {
@@ -117,7 +119,7 @@ const minimal = `{
   "title": "Testi",
   "x-i18n": {"sv": {"title": "Test"}, "en": {"title": "Test"}},
   "x-service": {
-    "code": "TST", "version": 1, "keepInFolder": true,
+    "code": "TST", "version": 1, "keepInFolder": true, "topics": ["pets"], "targetGroups": ["residents"],
     "name": {"fi": "Testi", "sv": "Test", "en": "Test"},
     "summary": {"fi": "a", "sv": "b", "en": "c"},
     "description": {"fi": "a", "sv": "b", "en": "c"},
@@ -146,6 +148,13 @@ func TestParseFindsEveryBrokenRule(t *testing.T) {
 		{"field on no page", `"properties": {`, `"x-ui": {"pages": [{"title": {"fi": "a", "sv": "b", "en": "c"}, "fields": []}]}, "properties": {`, `field "name" is on 0 pages`},
 		{"no title", `"title": "Nimi", `, ``, "has no title"},
 		{"bad code", `"code": "TST"`, `"code": "tst1"`, "three capital letters"},
+		{"unknown topic", `"topics": ["pets"]`, `"topics": ["dogs"]`, `unknown "dogs": use one of early-childhood-education`},
+		{"no target group", `"targetGroups": ["residents"]`, `"targetGroups": []`, "#/x-service/targetGroups: name at least one of"},
+		{"keywords missing a language", `"topics": ["pets"]`, `"topics": ["pets"], "keywords": {"fi": ["koira"], "sv": ["hund"]}`, "keywords have no en words"},
+		{"feedback not https", `"topics": ["pets"]`, `"topics": ["pets"], "feedback": "javascript:alert(1)"`, "feedback must be an https:// address"},
+		{"pdf channel over http", `"topics": ["pets"]`, `"topics": ["pets"], "channels": [{"type": "pdf", "url": "http://x.fi/a.pdf", "title": {"fi": "a", "sv": "b", "en": "c"}}]`, "#/x-service/channels/0: url must be an https:// address"},
+		{"phone channel without hours", `"topics": ["pets"]`, `"topics": ["pets"], "channels": [{"type": "phone", "number": "09 310 1"}]`, "needs hours"},
+		{"unknown channel", `"topics": ["pets"]`, `"topics": ["pets"], "channels": [{"type": "fax"}]`, "type must be pdf, phone or email"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -439,4 +448,28 @@ func TestMessagesForSentenceLabels(t *testing.T) {
 			t.Errorf("%s %q %s: %q, want %q", c.lang, c.title, c.code, got, c.want)
 		}
 	}
+}
+
+// Every topic and target group a service may name has a name in every language: the
+// catalog's filters show them.
+func TestVocabulariesHaveNames(t *testing.T) {
+	for _, lang := range []string{"fi", "sv", "en"} {
+		msgs, err := locales.Messages(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range append(prefixed("topic.", Topics), prefixed("group.", TargetGroups)...) {
+			if strings.TrimSpace(msgs[id]) == "" {
+				t.Errorf("%s: message %q is missing", lang, id)
+			}
+		}
+	}
+}
+
+func prefixed(p string, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = p + id
+	}
+	return out
 }

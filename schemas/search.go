@@ -8,7 +8,7 @@ import (
 
 // Search returns the services that match query in lang, in alphabetical order. Every
 // word of the query must be found in the service's name, summary, description,
-// audience or department, ignoring case and diacritics ("paivakoti" finds "päiväkoti"):
+// audience, department or keywords, ignoring case and diacritics ("paivakoti" finds "päiväkoti"):
 // at the start of a word, or inside one from three letters; at the start, a word of
 // four letters or more may have one letter wrong, missing, extra or swapped with the
 // next. An empty query matches every service.
@@ -48,6 +48,10 @@ func (s *Service) searchText(lang string) []string {
 	var b strings.Builder
 	for _, t := range []Text{s.Name, s.Summary, s.Description, s.Audience, s.Department} {
 		b.WriteString(t.In(lang))
+		b.WriteByte(' ')
+	}
+	for _, k := range s.Keywords[lang] {
+		b.WriteString(k)
 		b.WriteByte(' ')
 	}
 	w := searchWords(b.String())

@@ -18,7 +18,7 @@ func Source(code, body string) string {
   "title": "Testi",
   "x-i18n": {"sv": {"title": "Test"}, "en": {"title": "Test"}},
   "x-service": {
-    "code": "` + code + `", "version": 1, "keepInFolder": true,
+    "code": "` + code + `", "version": 1, "keepInFolder": true, "topics": ["pets"], "targetGroups": ["residents"],
     "name": {"fi": "Testi", "sv": "Test", "en": "Test"},
     "summary": {"fi": "a", "sv": "b", "en": "c"},
     "description": {"fi": "a", "sv": "b", "en": "c"},
