@@ -57,7 +57,7 @@ type rawChannel struct {
 var Topics = []string{
 	"early-childhood-education", "schools", "health", "social-services", "housing",
 	"parking", "streets", "grants", "environment", "building", "culture", "sports",
-	"leisure", "pets", "business",
+	"leisure", "pets", "business", "administration",
 }
 
 // TargetGroups are the groups a service may name in x-service.targetGroups, in the
