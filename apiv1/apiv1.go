@@ -7,6 +7,8 @@ package apiv1
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/lomake/lomake/schemas"
 )
 
 // Paths and headers that both sides name.
@@ -64,7 +66,18 @@ type Service struct {
 	Department     string   `json:"department"`
 	KeepInFolder   bool     `json:"keepInFolder"`
 	Topics         []string `json:"topics"`
+	TargetGroups   []string `json:"targetGroups"`
 	Lang           string   `json:"lang"`
+}
+
+// CatalogPath is GET: every service's catalog entry in every language (Catalog). A
+// browser client lists, searches and filters the services with it, offline too, and
+// asks for a service's schema only when it shows its form.
+const CatalogPath = Prefix + "/catalog"
+
+// Catalog is GET CatalogPath.
+type Catalog struct {
+	Services []schemas.Entry `json:"services"`
 }
 
 // Services is GET /services.

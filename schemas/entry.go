@@ -29,9 +29,11 @@ type Entry struct {
 	Feedback       string              `json:"feedback,omitempty"`
 }
 
-// Companies says whether companies may use the service: exactly when companies are
-// one of its target groups.
-func (e *Entry) Companies() bool { return slices.Contains(e.TargetGroups, "companies") }
+// Companies says whether companies and other organisations may use the service:
+// exactly when companies or associations are among its target groups.
+func (e *Entry) Companies() bool {
+	return slices.Contains(e.TargetGroups, "companies") || slices.Contains(e.TargetGroups, "associations")
+}
 
 // Channel is another way to use the service than this form.
 type Channel struct {

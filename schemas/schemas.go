@@ -46,9 +46,6 @@ type Service struct {
 	// prefillAt are the fields with x-prefill, by pointer (prefill.go).
 	prefillOnce sync.Once
 	prefillAt   map[string]*Node
-	// search are the words the service is found by, by language (search.go).
-	searchMu sync.Mutex
-	search   map[string][]string
 }
 
 // Page is one step of a multi-page form.
@@ -57,13 +54,19 @@ type Page struct {
 	Fields []string // top-level property names
 }
 
-// Registry holds the loaded services.
+// Registry holds the services. The server's has every service parsed; a browser
+// client's holds every service's catalog entry (Catalog) and parses the form of a
+// service when its page needs it (Add).
 type Registry struct {
 	mu       sync.Mutex
-	services []*Service // by ID
-	byID     map[string]*Service
-	// unparsed holds the files of services not parsed yet (ParseOnUse), by ID.
-	unparsed map[string][]byte
+	entries  []*Entry            // every service's, by ID
+	byID     map[string]*Service // the parsed services
+	services []*Service          // the same, by ID
+	sorted   map[string][]*Entry // entries in each language's alphabetical order, once asked for
+	search   map[string][]string // searchText's words, by language and ID
+	// problems are the last Reload's, by service ID; generation counts the Reloads.
+	problems   map[string][]string
+	generation int
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -72,31 +75,36 @@ var codePattern = regexp.MustCompile(`^[A-Z]{3}$`)
 // Load reads every *.json file of fsys as a service. It fails with every problem found,
 // so a broken schema stops the server (and the tests) instead of reaching residents.
 func Load(fsys fs.FS) (*Registry, error) {
+	services, problems, err := loadAll(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("schemas: %d problems:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	r := &Registry{}
+	for _, s := range services {
+		r.insert(s)
+	}
+	return r, nil
+}
+
+// loadAll parses every *.json file of fsys, and returns the services that parsed and
+// the problems of the others ("file: place: what is wrong"), codes used twice included.
+func loadAll(fsys fs.FS) ([]*Service, []string, error) {
 	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
-		return nil, fmt.Errorf("schemas: %w", err)
+		return nil, nil, fmt.Errorf("schemas: %w", err)
 	}
-	r := &Registry{byID: map[string]*Service{}}
-	if ParseOnUse {
-		r.unparsed = map[string][]byte{}
-		for _, name := range names {
-			b, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				return nil, fmt.Errorf("schemas: %w", err)
-			}
-			r.unparsed[strings.TrimSuffix(path.Base(name), ".json")] = b
-		}
-		return r, nil
-	}
+	var services []*Service
 	var problems []string
 	codes := map[string]string{}
 	for _, name := range names {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("schemas: %w", err)
+			return nil, nil, fmt.Errorf("schemas: %w", err)
 		}
-		id := strings.TrimSuffix(path.Base(name), ".json")
-		s, errs := Parse(id, b)
+		s, errs := Parse(strings.TrimSuffix(path.Base(name), ".json"), b)
 		if len(errs) > 0 {
 			for _, e := range errs {
 				problems = append(problems, name+": "+e)
@@ -104,18 +112,56 @@ func Load(fsys fs.FS) (*Registry, error) {
 			continue
 		}
 		if other, dup := codes[s.Code]; dup {
-			problems = append(problems, fmt.Sprintf("%s: x-service.code %q is used by %s too", name, s.Code, other))
+			problems = append(problems, fmt.Sprintf("%s: #/x-service: code %q is used by %s too: give each service its own", name, s.Code, other))
 			continue
 		}
 		codes[s.Code] = name
-		r.services = append(r.services, s)
-		r.byID[id] = s
+		services = append(services, s)
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("schemas: %d problems:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	return services, problems, nil
+}
+
+// Reload reads fsys again, as Load does, and takes what it finds in place of what the
+// registry held: services added, changed or removed. A file with problems keeps its
+// last good version serving (and is left out if it never had one): a mistake while
+// editing never takes a form away from residents. It returns the problems.
+func (r *Registry) Reload(fsys fs.FS) ([]string, error) {
+	services, problems, err := loadAll(fsys)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(r.services, func(i, j int) bool { return r.services[i].ID < r.services[j].ID })
-	return r, nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	found := map[string]bool{}
+	for _, s := range services {
+		found[s.ID] = true
+	}
+	byFile := map[string][]string{}
+	for _, p := range problems {
+		// "name.json: ..." keeps the service of that file as it was.
+		id, _, _ := strings.Cut(p, ".json: ")
+		byFile[id] = append(byFile[id], p)
+		if r.byID[id] != nil && !found[id] {
+			services = append(services, r.byID[id])
+			found[id] = true
+		}
+	}
+	r.entries, r.byID, r.services, r.sorted, r.search = nil, nil, nil, nil, nil
+	for _, s := range services {
+		r.insert(s)
+	}
+	r.problems = byFile
+	r.generation++
+	return problems, nil
+}
+
+// Problems returns what the last Reload found wrong in the service's file, and how
+// many Reloads there have been: a preview page shows the first and follows the
+// second.
+func (r *Registry) Problems(id string) ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.problems[id], r.generation
 }
 
 var (
@@ -124,36 +170,58 @@ var (
 	builtinErr  error
 )
 
-// Builtin returns the services embedded in the binary (this folder's files). They are
-// parsed on first use, not at start-up of packages that never need them.
+// Builtin returns the services embedded in the binary (this folder's files), parsed
+// on first use. The browser client never calls it, so its binary carries none of them.
 func Builtin() (*Registry, error) {
 	builtinOnce.Do(func() { builtin, builtinErr = Load(embedded) })
 	return builtin, builtinErr
 }
 
-// Services returns all services, sorted by id.
+// Catalog returns a registry of catalog entries whose forms are added when needed
+// (Add): the browser client's.
+func Catalog(entries []Entry) *Registry {
+	r := &Registry{}
+	for i := range entries {
+		r.insertEntry(&entries[i])
+	}
+	return r
+}
+
+// Services returns the parsed services, sorted by id: on the server, all of them.
 func (r *Registry) Services() []*Service {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id := range r.unparsed {
-		r.parse(id)
-	}
 	return r.services
 }
 
-// Service returns the service with that id, or nil.
+// Service returns the service with that id, or nil if there is none or (in a
+// browser client) its form has not been added yet.
 func (r *Registry) Service(id string) *Service {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.unparsed[id]; ok {
-		r.parse(id)
-	}
 	return r.byID[id]
 }
 
-// Add parses a service's file and adds the service, unless the registry has one with
-// that ID. The browser client adds a service that the server has and the client was
-// built without.
+// Entry returns the catalog entry of the service with that id, or nil.
+func (r *Registry) Entry(id string) *Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i, ok := r.find(id); ok {
+		return r.entries[i]
+	}
+	return nil
+}
+
+// Entries returns every service's catalog entry, sorted by id.
+func (r *Registry) Entries() []*Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.entries
+}
+
+// Add parses a service's file and adds the service, unless the registry has its form
+// already. The browser client adds the form of a service whose page it shows; the
+// file's entry takes the place of the catalog's.
 func (r *Registry) Add(id string, data []byte) error {
 	s, errs := Parse(id, data)
 	if len(errs) > 0 {
@@ -161,29 +229,15 @@ func (r *Registry) Add(id string, data []byte) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.unparsed[id]; ok || r.byID[id] != nil {
+	if r.byID[id] != nil {
 		return fmt.Errorf("schemas: %s: the registry has it already", id)
 	}
 	r.insert(s)
 	return nil
 }
 
-// ParseOnUse makes Load keep the files and parse each service when it is first asked
-// for: the browser client shows one form and needs one service, not every one, at
-// start. The server parses every file at start, so that a broken file stops it
-// (and the client's files are the same files).
-var ParseOnUse = false
-
-// parse parses a service kept unparsed; r.mu is held. A file that does not parse is
-// left out, as the server refuses to start with it.
-func (r *Registry) parse(id string) {
-	data := r.unparsed[id]
-	delete(r.unparsed, id)
-	s, errs := Parse(id, data)
-	if len(errs) > 0 {
-		return
-	}
-	r.insert(s)
+func (r *Registry) find(id string) (int, bool) {
+	return slices.BinarySearchFunc(r.entries, id, func(e *Entry, id string) int { return strings.Compare(e.ID, id) })
 }
 
 // insert adds a parsed service in ID order; r.mu is held.
@@ -194,16 +248,36 @@ func (r *Registry) insert(s *Service) {
 	r.byID[s.ID] = s
 	i, _ := slices.BinarySearchFunc(r.services, s.ID, func(s *Service, id string) int { return strings.Compare(s.ID, id) })
 	r.services = slices.Insert(r.services, i, s)
+	r.insertEntry(&s.Entry)
 }
 
-// Sorted returns the services in alphabetical order of their names in lang.
-func (r *Registry) Sorted(lang string) []*Service {
-	out := append([]*Service(nil), r.Services()...)
-	keys := make(map[*Service]string, len(out))
-	for _, s := range out {
-		keys[s] = collateKey(s.Name.In(lang))
+// insertEntry adds or replaces an entry in ID order; r.mu is held.
+func (r *Registry) insertEntry(e *Entry) {
+	if i, ok := r.find(e.ID); ok {
+		r.entries[i] = e
+	} else {
+		r.entries = slices.Insert(r.entries, i, e)
+	}
+	r.sorted, r.search = nil, nil
+}
+
+// Sorted returns the services' entries in alphabetical order of their names in lang.
+func (r *Registry) Sorted(lang string) []*Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if out, ok := r.sorted[lang]; ok {
+		return out
+	}
+	out := slices.Clone(r.entries)
+	keys := make(map[*Entry]string, len(out))
+	for _, e := range out {
+		keys[e] = collateKey(e.Name.In(lang))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return keys[out[i]] < keys[out[j]] })
+	if r.sorted == nil {
+		r.sorted = map[string][]*Entry{}
+	}
+	r.sorted[lang] = out
 	return out
 }
 

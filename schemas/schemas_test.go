@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/lomake/lomake/locales"
 )
@@ -58,36 +59,83 @@ func TestBuiltinServicesLoad(t *testing.T) {
 	}
 }
 
-// With ParseOnUse (the browser client), a service is parsed when it is asked for, and
-// the registry answers as one that parsed everything at once.
-func TestParseOnUse(t *testing.T) {
-	eager, err := Load(embedded)
+// A browser client's registry holds the catalog's entries and no forms; it lists and
+// searches as the server's does, and a form added to it takes its place.
+func TestCatalog(t *testing.T) {
+	full, err := Load(embedded)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ParseOnUse = true
-	lazy, err := Load(embedded)
-	ParseOnUse = false
+	var entries []Entry
+	if err := json.Unmarshal(must(json.Marshal(full.Entries())), &entries); err != nil {
+		t.Fatal(err)
+	}
+	client := Catalog(entries)
+	if n := len(client.Services()); n != 0 {
+		t.Fatalf("the catalog has %d forms, want none", n)
+	}
+	ids := func(es []*Entry) (out []string) {
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	for _, lang := range []string{"fi", "sv", "en"} {
+		if got, want := ids(client.Sorted(lang)), ids(full.Sorted(lang)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: sorted %v, want %v", lang, got, want)
+		}
+		if got, want := ids(client.Search(lang, "koira hund dog")), ids(full.Search(lang, "koira hund dog")); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: found %v, want %v", lang, got, want)
+		}
+	}
+	last := full.Services()[len(full.Services())-1]
+	if client.Service(last.ID) != nil || client.Entry(last.ID) == nil {
+		t.Fatalf("%s: want an entry and no form before Add", last.ID)
+	}
+	if err := client.Add(last.ID, last.Schema); err != nil {
+		t.Fatal(err)
+	}
+	if s := client.Service(last.ID); s == nil || client.Entry(last.ID) != &s.Entry || len(client.Entries()) != len(full.Entries()) {
+		t.Errorf("%s: the added form did not take the entry's place", last.ID)
+	}
+}
+
+// Reload takes a changed folder in: a new service appears, a removed one goes, and a
+// file broken while editing keeps its last good version serving.
+func TestReload(t *testing.T) {
+	good := func(code, name string) []byte {
+		return []byte(strings.NewReplacer(`"code": "TST"`, `"code": "`+code+`"`, `"name": {"fi": "Testi"`, `"name": {"fi": "`+name+`"`).Replace(minimal))
+	}
+	dir := fstest.MapFS{"a.json": {Data: good("AAA", "Aaa")}, "b.json": {Data: good("BBB", "Bbb")}}
+	r, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := eager.Services()[len(eager.Services())-1]
-	if s := lazy.Service(last.ID); s == nil || s.Name.In("fi") != last.Name.In("fi") || len(lazy.services) != 1 {
-		t.Fatalf("asked for %s: got %v with %d services parsed, want it alone", last.ID, s, len(lazy.services))
+	delete(dir, "b.json")
+	dir["a.json"] = &fstest.MapFile{Data: good("AAA", "Uusi")}
+	dir["c.json"] = &fstest.MapFile{Data: good("CCC", "Ccc")}
+	if problems, err := r.Reload(dir); err != nil || len(problems) > 0 {
+		t.Fatalf("reload: %v %v", problems, err)
 	}
-	if lazy.Service("no-such-service") != nil {
-		t.Error("an unknown service was found")
+	if r.Service("b") != nil || r.Service("c") == nil || r.Service("a").Name.In("fi") != "Uusi" {
+		t.Fatalf("after reload: %v", ids(r))
 	}
-	var got, want []string
-	for _, s := range lazy.Sorted("sv") {
-		got = append(got, s.ID)
+	dir["a.json"] = &fstest.MapFile{Data: []byte(`{"type": "object"`)}
+	dir["d.json"] = &fstest.MapFile{Data: []byte(`{}`)}
+	problems, err := r.Reload(dir)
+	if err != nil || len(problems) < 2 || !strings.HasPrefix(problems[0], "a.json: ") {
+		t.Fatalf("reload of broken files: %v %v", problems, err)
 	}
-	for _, s := range eager.Sorted("sv") {
-		want = append(want, s.ID)
+	if s := r.Service("a"); s == nil || s.Name.In("fi") != "Uusi" || r.Service("d") != nil || r.Entry("d") != nil {
+		t.Errorf("a broken file did not keep its last good version, or a new broken one was taken: %v", ids(r))
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("sorted services = %v, want %v", got, want)
+}
+
+func ids(r *Registry) (out []string) {
+	for _, e := range r.Entries() {
+		out = append(out, e.ID)
 	}
+	return out
 }
 
 // A client adds a service it was built without; it takes its place in the order, and
@@ -472,4 +520,11 @@ func prefixed(p string, ids []string) []string {
 		out[i] = p + id
 	}
 	return out
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,15 +13,15 @@ import (
 // at the start of a word, or inside one from three letters; at the start, a word of
 // four letters or more may have one letter wrong, missing, extra or swapped with the
 // next. An empty query matches every service.
-func (r *Registry) Search(lang, query string) []*Service {
+func (r *Registry) Search(lang, query string) []*Entry {
 	all := r.Sorted(lang)
 	words := searchWords(query)
 	if len(words) == 0 {
 		return all
 	}
-	var out []*Service
-	for _, s := range all {
-		text := s.searchText(lang)
+	var out []*Entry
+	for _, e := range all {
+		text := r.searchText(e, lang)
 		found := true
 		for _, q := range words {
 			if !matchesAny(q, text) {
@@ -29,33 +30,34 @@ func (r *Registry) Search(lang, query string) []*Service {
 			}
 		}
 		if found {
-			out = append(out, s)
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
 // searchText is the words a service is found by in lang, folded, kept once made.
-func (s *Service) searchText(lang string) []string {
-	s.searchMu.Lock()
-	defer s.searchMu.Unlock()
-	if w, ok := s.search[lang]; ok {
+func (r *Registry) searchText(e *Entry, lang string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := lang + " " + e.ID
+	if w, ok := r.search[key]; ok {
 		return w
 	}
-	if s.search == nil {
-		s.search = map[string][]string{}
+	if r.search == nil {
+		r.search = map[string][]string{}
 	}
 	var b strings.Builder
-	for _, t := range []Text{s.Name, s.Summary, s.Description, s.Audience, s.Department} {
+	for _, t := range []Text{e.Name, e.Summary, e.Description, e.Audience, e.Department} {
 		b.WriteString(t.In(lang))
 		b.WriteByte(' ')
 	}
-	for _, k := range s.Keywords[lang] {
+	for _, k := range e.Keywords[lang] {
 		b.WriteString(k)
 		b.WriteByte(' ')
 	}
 	w := searchWords(b.String())
-	s.search[lang] = w
+	r.search[key] = w
 	return w
 }
 
@@ -128,4 +130,46 @@ func withinOne(a, b []rune) bool {
 		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == string(b[i+2:]) // swapped
 	}
 	return string(a[i:]) == string(b[i+1:]) // one added or removed
+}
+
+// Filtered is a catalog search narrowed by topics and target groups.
+type Filtered struct {
+	Services []*Entry // what matches the query and every filter, alphabetically
+	// Topics and Groups count, for each topic or group, the services it would show:
+	// those matching the query and the other kind of filter (ticking a second topic
+	// adds services; a target group narrows them).
+	Topics, Groups map[string]int
+}
+
+// Filter searches as Search does, and keeps the services that have one of topics (any
+// when none is given) and one of groups (likewise).
+func (r *Registry) Filter(lang, query string, topics, groups []string) Filtered {
+	out := Filtered{Topics: map[string]int{}, Groups: map[string]int{}}
+	for _, e := range r.Search(lang, query) {
+		inTopics := len(topics) == 0 || containsAny(e.Topics, topics)
+		inGroups := len(groups) == 0 || containsAny(e.TargetGroups, groups)
+		if inTopics && inGroups {
+			out.Services = append(out.Services, e)
+		}
+		if inGroups {
+			for _, t := range e.Topics {
+				out.Topics[t]++
+			}
+		}
+		if inTopics {
+			for _, g := range e.TargetGroups {
+				out.Groups[g]++
+			}
+		}
+	}
+	return out
+}
+
+func containsAny(have, want []string) bool {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return true
+		}
+	}
+	return false
 }

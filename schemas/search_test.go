@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -39,7 +40,9 @@ func TestSearch(t *testing.T) {
 		{"sv", "hund", "dog-registration"},                         // Swedish
 		{"fi", "koira asukas", ""},                                 // every word must match
 		{"fi", "xyzzy", ""},
-		{"fi", "kio", ""}, // short words: no mistakes allowed
+		{"fi", "kio", ""},                                   // short words: no mistakes allowed
+		{"en", "kindergarten", "early-childhood-education"}, // a keyword, not in any text
+		{"sv", "mikrochip", "dog-registration"},             // a keyword in Swedish
 	}
 	for _, c := range cases {
 		t.Run(c.lang+" "+c.query, func(t *testing.T) {
@@ -65,5 +68,59 @@ func TestWithinOne(t *testing.T) {
 		if got := withinOne([]rune(c.a), []rune(c.b)); got != c.want {
 			t.Errorf("withinOne(%q, %q) = %v", c.a, c.b, got)
 		}
+	}
+}
+
+// Filters narrow a search: topics and groups each match any ticked, together both;
+// each option counts what ticking it would show.
+func TestFilter(t *testing.T) {
+	entry := func(id, name string, topics, groups []string) Entry {
+		return Entry{ID: id, Name: Text{"fi": name, "sv": name, "en": name}, Topics: topics, TargetGroups: groups}
+	}
+	r := Catalog([]Entry{
+		entry("a", "Asukaspysäköinti", []string{"parking"}, []string{"residents"}),
+		entry("b", "Yrityspysäköinti", []string{"parking", "business"}, []string{"companies"}),
+		entry("c", "Kaivulupa", []string{"streets"}, []string{"companies"}),
+		entry("d", "Päiväkoti", []string{"early-childhood-education"}, []string{"families"}),
+	})
+	cases := []struct {
+		name, query    string
+		topics, groups []string
+		want           string
+		topicCounts    map[string]int
+		groupCounts    map[string]int
+	}{
+		{"nothing ticked", "", nil, nil, "a c d b",
+			map[string]int{"parking": 2, "business": 1, "streets": 1, "early-childhood-education": 1},
+			map[string]int{"residents": 1, "companies": 2, "families": 1}},
+		{"one topic", "", []string{"parking"}, nil, "a b",
+			map[string]int{"parking": 2, "business": 1, "streets": 1, "early-childhood-education": 1},
+			map[string]int{"residents": 1, "companies": 1}},
+		{"two topics add", "", []string{"parking", "streets"}, nil, "a c b", nil, nil},
+		{"topic and group narrow", "", []string{"parking"}, []string{"companies"}, "b",
+			map[string]int{"parking": 1, "business": 1, "streets": 1},
+			map[string]int{"residents": 1, "companies": 1}},
+		{"with a search", "pysakointi", nil, []string{"companies"}, "b",
+			map[string]int{"parking": 1, "business": 1},
+			map[string]int{"residents": 1, "companies": 1}},
+		{"nothing matches", "kaivu", []string{"parking"}, nil, "", map[string]int{"streets": 1}, map[string]int{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := r.Filter("fi", c.query, c.topics, c.groups)
+			var got []string
+			for _, e := range f.Services {
+				got = append(got, e.ID)
+			}
+			if strings.Join(got, " ") != c.want {
+				t.Errorf("services %v, want %q", got, c.want)
+			}
+			if c.topicCounts != nil && !reflect.DeepEqual(f.Topics, c.topicCounts) {
+				t.Errorf("topic counts %v, want %v", f.Topics, c.topicCounts)
+			}
+			if c.groupCounts != nil && !reflect.DeepEqual(f.Groups, c.groupCounts) {
+				t.Errorf("group counts %v, want %v", f.Groups, c.groupCounts)
+			}
+		})
 	}
 }

@@ -170,11 +170,7 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	if cfg.PublicURL != "" {
 		env[pwa.PublicURLEnv] = where.PublicURL()
 	}
-	var ids []string
-	for _, s := range services.Services() {
-		ids = append(ids, s.ID)
-	}
-	pages, err := pwa.New(web.FS, ids, env)
+	pages, err := pwa.New(web.FS, services, env)
 	if err != nil {
 		return nil, err
 	}

@@ -146,10 +146,11 @@ func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
 	})
 }
 
-// TestBrowserServiceAddedAfterTheClient: a service that the server has and the client
-// was built without (here the 100-field fixture) is prerendered by the server, and
-// works in the client as a shipped one does: the client asks the server for it as it starts, and then shows an error when
-// the resident leaves a wrong answer (the server alone shows errors only on a post).
+// TestBrowserServiceAddedAfterTheClient: the client carries no service, so a service
+// that only this server has (here the 100-field fixture) is prerendered by the server
+// and works in the client as a shipped one does: the client reads its schema from the
+// API as it starts, and then shows an error when the resident leaves a wrong answer
+// (the server alone shows errors only on a post).
 func TestBrowserServiceAddedAfterTheClient(t *testing.T) {
 	ctx := browser(t)
 	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))

@@ -285,7 +285,7 @@ func (p *BackofficePage) services() [][2]string {
 	}
 	for _, id := range p.me.Services {
 		name := id
-		if s := registry().Service(id); s != nil {
+		if s := registry().Entry(id); s != nil {
 			name = s.Name.In(p.route.lang)
 		}
 		out = append(out, [2]string{id, name})

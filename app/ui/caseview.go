@@ -93,6 +93,9 @@ func (v *caseView) fetch(ctx app.Context, opened bool) {
 	lang, number, backoffice := v.route.lang, v.route.caseNumber, v.backoffice
 	ctx.Async(func() {
 		d, status := fetchCase(lang, backoffice, number)
+		if d != nil {
+			loadService(d.ServiceID) // its form labels the answers
+		}
 		if d != nil && opened && !backoffice {
 			markSeen(ctx, lang, number)
 		}

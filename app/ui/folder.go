@@ -81,12 +81,12 @@ func fetchDrafts(lang string) ([]draftItem, bool) {
 	if err != nil || res.status != http.StatusOK || json.Unmarshal(res.body, &answer) != nil {
 		return nil, false
 	}
-	return listedDrafts(answer.Drafts, registry().Service), true
+	return listedDrafts(answer.Drafts, registry().Entry), true
 }
 
 // listedDrafts leaves out the drafts of services not kept in the folder: they are never
 // listed, even if an older client put one on the server.
-func listedDrafts(drafts []draftItem, service func(id string) *schemas.Service) []draftItem {
+func listedDrafts(drafts []draftItem, service func(id string) *schemas.Entry) []draftItem {
 	out := drafts[:0:0]
 	for _, d := range drafts {
 		if s := service(d.ServiceID); s == nil || s.KeepInFolder {

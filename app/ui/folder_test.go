@@ -215,11 +215,11 @@ func TestDraftsOfServicesNotKeptStayOnTheDevice(t *testing.T) {
 		t.Error("serverKeepsDrafts")
 	}
 	health := notKept(t, "early-childhood-education")
-	lookup := func(id string) *schemas.Service {
+	lookup := func(id string) *schemas.Entry {
 		if id == health.ID {
-			return health
+			return &health.Entry
 		}
-		return registry().Service(id)
+		return registry().Entry(id)
 	}
 	got := listedDrafts([]draftItem{{Draft: apiv1.Draft{ServiceID: "dog-registration"}}, {Draft: apiv1.Draft{ServiceID: health.ID}}}, lookup)
 	if len(got) != 1 || got[0].ServiceID != "dog-registration" {
@@ -240,11 +240,11 @@ func TestDraftsOfServicesNotKeptStayOnTheDevice(t *testing.T) {
 func TestSentPageOfAServiceNotKeptIsAReceipt(t *testing.T) {
 	for _, lang := range locales.Languages {
 		follow := strings.Split(locales.T(lang, "confirm.text", map[string]any{"Case": "\x00"}), "\x00")[0]
-		kept := app.HTMLString(&SentPage{route: mustRoute(t, "/"+lang+"/services/dog-registration/sent"), service: service(t, "dog-registration"), number: "HEL-KOI-2026-000001"})
+		kept := app.HTMLString(&SentPage{route: mustRoute(t, "/"+lang+"/services/dog-registration/sent"), service: &service(t, "dog-registration").Entry, number: "HEL-KOI-2026-000001"})
 		if !strings.Contains(kept, escape(follow)) {
 			t.Errorf("%s: the confirmation does not say %q", lang, follow)
 		}
-		page := app.HTMLString(&SentPage{route: mustRoute(t, "/"+lang+"/services/dog-registration/sent"), service: notKept(t, "dog-registration"), number: "HEL-KOI-2026-000001"})
+		page := app.HTMLString(&SentPage{route: mustRoute(t, "/"+lang+"/services/dog-registration/sent"), service: &notKept(t, "dog-registration").Entry, number: "HEL-KOI-2026-000001"})
 		receipt := strings.Split(locales.T(lang, "confirm.receipt", map[string]any{"Case": "\x00"}), "\x00")[0]
 		if strings.Contains(page, escape(follow)) || !strings.Contains(page, escape(receipt)) || !strings.Contains(page, "HEL-KOI-2026-000001") {
 			t.Errorf("%s: receipt page:\n%s", lang, page)

@@ -139,6 +139,16 @@ type takeover struct {
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
 	fresh := p.load(ctx)
+	if app.IsClient && p.service == nil && registry().Entry(p.route.service) != nil {
+		// Reached inside the client: the service's schema is fetched first.
+		id := p.route.service
+		withService(ctx, id, func(s *schemas.Service) {
+			if p.route.service == id && s != nil {
+				p.OnNav(ctx)
+			}
+		})
+		return
+	}
 	if !app.IsClient || p.service == nil {
 		return
 	}
@@ -307,6 +317,9 @@ func (p *FormPage) setTitle(ctx app.Context) {
 
 func (p *FormPage) Render() app.UI {
 	lang, s := p.route.lang, p.service
+	if s == nil && app.IsClient && registry().Entry(p.route.service) != nil {
+		return shell(lang, p.route.url, loadingLine(lang, "form-loading")) // its schema is on its way
+	}
 	if s == nil {
 		return notFound(lang, p.route.url)
 	}

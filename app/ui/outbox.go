@@ -115,7 +115,7 @@ func flushOutbox() {
 				}
 				// Files that waited on this device go first; the case refers to them.
 				var res sendResult
-				if s := registry().Service(q.Service); s != nil {
+				if s := loadService(q.Service); s != nil {
 					var uploaded bool
 					if res, uploaded = uploadKept(s, q.Lang, items[i].Doc); uploaded {
 						putQueued(items[i])
@@ -156,7 +156,7 @@ func flushOutbox() {
 // the server's reasons shown when the form is opened.
 func refused(q queued, vs []schemas.Violation) {
 	d := &localDraft{Doc: q.Doc, Dirty: true, Errors: vs}
-	if s := registry().Service(q.Service); s != nil {
+	if s := registry().Entry(q.Service); s != nil {
 		d.Schema = s.Version
 	}
 	if data, err := json.Marshal(d); err == nil {

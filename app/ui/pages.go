@@ -2,6 +2,8 @@ package ui
 
 import (
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -10,11 +12,14 @@ import (
 	"github.com/lomake/lomake/schemas"
 )
 
-// CatalogPage lists the services alphabetically.
+// CatalogPage lists the services alphabetically, found by a search and narrowed by
+// topic and target group.
 type CatalogPage struct {
 	app.Compo
-	route route
-	query string // what the search box holds (the address's q)
+	route  route
+	query  string   // what the search box holds (the address's q)
+	topics []string // the topics ticked (topic), in the vocabulary's order
+	groups []string // the target groups ticked (group)
 }
 
 func (p *CatalogPage) OnPreRender(ctx app.Context) { p.load(ctx) }
@@ -22,27 +27,78 @@ func (p *CatalogPage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) 
 
 func (p *CatalogPage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
-	p.query = p.route.url.Query().Get("q")
+	q := p.route.url.Query()
+	p.query = q.Get("q")
+	p.topics = known(q["topic"], schemas.Topics)
+	p.groups = known(q["group"], schemas.TargetGroups)
 	setPage(ctx, p.route.lang, t(p.route.lang, "catalog.title"))
 }
 
-// searched follows the search box as the user types: the list shows what matches, and
-// the address holds the query, so that a search can be shared (and goes back with
-// the page).
+// known keeps the ids of vocab that ids has, in vocab's order: an address's unknown or
+// repeated ids change nothing.
+func known(ids, vocab []string) []string {
+	var out []string
+	for _, v := range vocab {
+		if slices.Contains(ids, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// searched follows the search box as the user types: the list shows what matches.
 func (p *CatalogPage) searched(ctx app.Context, e app.Event) {
 	p.query = ctx.JSSrc().Get("value").String()
-	u := CatalogPath(p.route.lang)
-	if strings.TrimSpace(p.query) != "" {
-		u += "?" + url.Values{"q": {p.query}}.Encode()
+	p.remember()
+}
+
+// ticked follows a filter's box.
+func (p *CatalogPage) ticked(kind, id string, vocab []string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		list := &p.topics
+		if kind == "group" {
+			list = &p.groups
+		}
+		on := ctx.JSSrc().Get("checked").Bool()
+		cur := slices.DeleteFunc(slices.Clone(*list), func(s string) bool { return s == id })
+		if on {
+			cur = append(cur, id)
+		}
+		*list = known(cur, vocab)
+		p.remember()
 	}
-	app.Window().Get("history").Call("replaceState", nil, "", u)
+}
+
+// remember puts the search and filters in the address, so that a search can be
+// shared (and goes back with the page).
+func (p *CatalogPage) remember() {
+	app.Window().Get("history").Call("replaceState", nil, "", catalogAddress(p.route.lang, p.query, p.topics, p.groups))
+}
+
+// catalogAddress is the catalog's address for a search and its filters.
+func catalogAddress(lang, query string, topics, groups []string) string {
+	v := url.Values{}
+	if strings.TrimSpace(query) != "" {
+		v.Set("q", query)
+	}
+	for _, id := range topics {
+		v.Add("topic", id)
+	}
+	for _, id := range groups {
+		v.Add("group", id)
+	}
+	u := CatalogPath(lang)
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
 }
 
 func (p *CatalogPage) Render() app.UI {
 	lang := p.route.lang
-	services := registry().Search(lang, p.query)
-	cards := make([]app.UI, 0, len(services))
-	for _, s := range services {
+	found := registry().Filter(lang, p.query, p.topics, p.groups)
+	cards := make([]app.UI, 0, len(found.Services))
+	for _, s := range found.Services {
 		headingID := "service-" + s.ID
 		cards = append(cards, app.Li().Class("card").Body(
 			app.H2().ID(headingID).Class("card-title").Text(s.Name.In(lang)),
@@ -61,41 +117,94 @@ func (p *CatalogPage) Render() app.UI {
 		notice,
 		app.H1().Text(t(lang, "catalog.title")),
 		app.P().Class("lead").Text(t(lang, "catalog.intro")),
-		p.search(),
+		p.search(found),
 		app.P().ID("catalog-count").Class("catalog-count").Role("status").
-			Text(tf(lang, "catalog.count", map[string]any{"Count": len(services)})),
-		app.If(len(services) == 0, func() app.UI { return app.P().ID("catalog-none").Text(t(lang, "catalog.none")) }),
+			Text(tf(lang, "catalog.count", map[string]any{"Count": len(found.Services)})),
+		app.If(len(found.Services) == 0, func() app.UI { return app.P().ID("catalog-none").Text(t(lang, "catalog.none")) }),
 		app.Ul().Class("cards").Body(cards...),
 	)
 }
 
-// search is the catalog's search box: a real form (GET, the query in the address),
-// whose list follows the box as the user types once the client runs.
-func (p *CatalogPage) search() app.UI {
+// search is the catalog's search box and filters: a real form (GET, the query and
+// filters in the address), whose list follows the box and the filters as the user
+// types and ticks once the client runs.
+func (p *CatalogPage) search(found schemas.Filtered) app.UI {
 	lang := p.route.lang
 	f := frame{lang: lang, id: "catalog-q", label: []app.UI{app.Text(t(lang, "catalog.search"))}}
 	in := app.Input().Type("search").ID(f.id).Name("q").Class("control control-search").Value(p.query).
 		Attr("autocomplete", "off").OnInput(p.searched)
-	return app.Form().Class("catalog-search").Method("get").Action(CatalogPath(lang)).Attr("role", "search").
+	// Only what some service has is offered: a filter that can find nothing is noise.
+	has := map[string]bool{}
+	for _, e := range registry().Entries() {
+		for _, id := range e.Topics {
+			has["topic."+id] = true
+		}
+		for _, id := range e.TargetGroups {
+			has["group."+id] = true
+		}
+	}
+	active := len(p.topics) + len(p.groups)
+	summary := t(lang, "catalog.filters")
+	if active > 0 {
+		summary = tf(lang, "catalog.filtersActive", map[string]any{"Count": active})
+	}
+	return app.Form().ID("catalog-form").Class("catalog-search").Method("get").Action(CatalogPath(lang)).Attr("role", "search").
 		OnSubmit(func(ctx app.Context, e app.Event) { e.PreventDefault() }).Body(
 		f.labelled(in),
 		app.Button().Type("submit").Class("button button-secondary").Text(t(lang, "catalog.searchButton")),
+		app.Details().ID("catalog-filters").Class("catalog-filters").Open(active > 0).Body(
+			app.Summary().ID("catalog-filters-summary").Text(summary),
+			app.Div().Class("catalog-facets").Body(
+				p.facet("topic", t(lang, "catalog.topics"), schemas.Topics, p.topics, found.Topics, has),
+				p.facet("group", t(lang, "catalog.groups"), schemas.TargetGroups, p.groups, found.Groups, has),
+			),
+			app.If(active > 0, func() app.UI {
+				return app.A().ID("catalog-clear").Class("catalog-clear").Href(catalogAddress(lang, p.query, nil, nil)).
+					Text(t(lang, "catalog.clearFilters"))
+			}),
+		),
 	)
+}
+
+// facet is one kind of filter: a box for each topic or group some service has, with
+// how many services ticking it would show.
+func (p *CatalogPage) facet(kind, legend string, vocab, ticked []string, counts map[string]int, has map[string]bool) app.UI {
+	lang := p.route.lang
+	var boxes []app.UI
+	for _, id := range vocab {
+		if !has[kind+"."+id] {
+			continue
+		}
+		boxID := "filter-" + kind + "-" + id
+		box := app.Input().Type("checkbox").ID(boxID).Name(kind).Value(id).
+			OnChange(p.ticked(kind, id, vocab), app.EventScope(kind+"="+id))
+		if slices.Contains(ticked, id) {
+			box = box.Checked(true)
+		}
+		boxes = append(boxes, choice(box, boxID, t(lang, kind+"."+id)+" ("+strconv.Itoa(counts[id])+")", true))
+	}
+	return frame{lang: lang, id: "filter-" + kind, label: []app.UI{app.Text(legend)}}.choices(boxes)
 }
 
 // ServicePage describes a service before its form: who it is for, how long it takes.
 type ServicePage struct {
 	app.Compo
 	route   route
-	service *schemas.Service
+	service *schemas.Entry
 }
 
 func (p *ServicePage) OnPreRender(ctx app.Context) { p.load(ctx) }
-func (p *ServicePage) OnNav(ctx app.Context)       { p.load(ctx); showUser(ctx) }
+func (p *ServicePage) OnNav(ctx app.Context) {
+	p.load(ctx)
+	showUser(ctx)
+	if id := p.route.service; app.IsClient && p.service != nil {
+		ctx.Async(func() { loadService(id) }) // the form is the next page
+	}
+}
 
 func (p *ServicePage) load(ctx app.Context) {
 	p.route = parseRoute(ctx.Page().URL())
-	p.service = registry().Service(p.route.service)
+	p.service = registry().Entry(p.route.service)
 	if p.service == nil {
 		setPage(ctx, p.route.lang, t(p.route.lang, "notfound.title"))
 		return
@@ -119,16 +228,75 @@ func (p *ServicePage) Render() app.UI {
 		app.P().Class("lead").Text(s.Summary.In(lang)),
 	}
 	body = append(body, paragraphs(s.Description.In(lang))...)
+	facts := []app.UI{
+		app.Dt().Text(t(lang, "service.audience")), app.Dd().Text(s.Audience.In(lang)),
+		app.Dt().Text(t(lang, "service.processingTime")), app.Dd().Text(s.ProcessingTime.In(lang)),
+	}
+	if s.Validity != nil {
+		facts = append(facts, app.Dt().Text(t(lang, "service.validity")), app.Dd().Text(s.Validity.In(lang)))
+	}
+	companies := "service.companies.no"
+	if s.Companies() {
+		companies = "service.companies.yes"
+	}
+	facts = append(facts,
+		app.Dt().Text(t(lang, "service.department")), app.Dd().Text(s.Department.In(lang)),
+		app.Dt().Text(t(lang, "service.topics")), app.Dd().Text(names(lang, "topic.", s.Topics)),
+		app.Dt().Text(t(lang, "service.groups")), app.Dd().Text(names(lang, "group.", s.TargetGroups)),
+		app.Dt().Text(t(lang, "service.companies")), app.Dd().Text(t(lang, companies)),
+		app.Dt().Text(t(lang, "service.folder")), app.Dd().Text(t(lang, folder)),
+	)
 	body = append(body,
-		app.Dl().Class("facts").Body(
-			app.Dt().Text(t(lang, "service.audience")), app.Dd().Text(s.Audience.In(lang)),
-			app.Dt().Text(t(lang, "service.processingTime")), app.Dd().Text(s.ProcessingTime.In(lang)),
-			app.Dt().Text(t(lang, "service.department")), app.Dd().Text(s.Department.In(lang)),
-			app.Dt().Text(t(lang, "service.folder")), app.Dd().Text(t(lang, folder)),
-		),
+		app.Dl().ID("service-facts").Class("facts").Body(facts...),
 		app.A().Class("button").Href(FormPath(lang, s.ID)).Text(t(lang, "service.start")),
 	)
+	if len(s.Channels) > 0 {
+		items := make([]app.UI, len(s.Channels))
+		for i, c := range s.Channels {
+			items[i] = channelItem(lang, c)
+		}
+		body = append(body, app.Section().ID("service-channels").Aria("labelledby", "service-channels-title").Body(
+			app.H2().ID("service-channels-title").Text(t(lang, "service.channels")),
+			app.Ul().Class("channels").Body(items...),
+		))
+	}
+	if s.Feedback != "" {
+		body = append(body, app.P().ID("service-feedback").Body(
+			app.A().Href(s.Feedback).Attr("rel", "noopener").Text(t(lang, "service.feedback")),
+		))
+	}
 	return shell(lang, p.route.url, body...)
+}
+
+// names joins the names of a service's topics or target groups.
+func names(lang, prefix string, ids []string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = t(lang, prefix+id)
+	}
+	return strings.Join(out, ", ")
+}
+
+// channelItem is another way to use the service: a PDF form to download, a phone
+// number with its hours, an e-mail address. The addresses are the schema's, checked
+// to be https (or a number, an address) when it loaded.
+func channelItem(lang string, c schemas.Channel) app.UI {
+	switch c.Type {
+	case "pdf":
+		return app.Li().Body(app.A().Href(c.URL).Attr("rel", "noopener").Text(c.Title.In(lang)))
+	case "phone":
+		tel := "tel:" + strings.NewReplacer(" ", "", "-", "").Replace(c.Number)
+		return app.Li().Body(
+			app.Text(t(lang, "service.phone")+": "),
+			app.A().Href(tel).Text(c.Number),
+			app.Text(" ("+c.Hours.In(lang)+")"),
+		)
+	default:
+		return app.Li().Body(
+			app.Text(t(lang, "service.email")+": "),
+			app.A().Href("mailto:"+c.Email).Text(c.Email),
+		)
+	}
 }
 
 // SentPage confirms a sent form and gives its case number.
@@ -144,7 +312,7 @@ func (p *ServicePage) Render() app.UI {
 type SentPage struct {
 	app.Compo
 	route    route
-	service  *schemas.Service
+	service  *schemas.Entry
 	claimed  string // the address's case number, not yet trusted
 	number   string // the case number, once confirmed
 	checking bool   // the server is being asked about claimed
@@ -176,7 +344,7 @@ func (p *SentPage) OnDismount() { pageHook = nil }
 func (p *SentPage) load(ctx app.Context) {
 	u := ctx.Page().URL()
 	p.route = parseRoute(u)
-	p.service = registry().Service(p.route.service)
+	p.service = registry().Entry(p.route.service)
 	p.claimed, p.number, p.checking, p.queued = u.Query().Get("case"), "", false, nil
 	if app.IsClient && p.service != nil {
 		p.lookUp(ctx)

@@ -4,19 +4,14 @@
 package ui
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/locales"
-	"github.com/lomake/lomake/schemas"
 )
 
 // pages are the portal's addresses. Any other address is not found.
@@ -128,31 +123,6 @@ func parseRoute(u *url.URL) route {
 // PageLanguage is the language of the page at u.
 func PageLanguage(u *url.URL) string { return parseRoute(u).lang }
 
-// Prepare readies the services the page at u shows first, before the page mounts:
-// a service's page or form needs its own, other pages list them all. A service this
-// client was built without (added on the server since) is asked from the server, so
-// that its pages work as the others do. It blocks: main calls it before the client
-// runs.
-func Prepare(u *url.URL) {
-	r := parseRoute(u)
-	if r.service == "" {
-		registry().Services()
-		return
-	}
-	if registry().Service(r.service) != nil {
-		return
-	}
-	path := "/api/v1/services/" + url.PathEscape(r.service)
-	status, body, err := fetch(http.MethodGet, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}).String(), "", nil)
-	var ss apiv1.ServiceSchema
-	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {
-		return // the page says the service is not found, as for any unknown one
-	}
-	if err := registry().Add(r.service, ss.Schema); err != nil {
-		app.Log(err)
-	}
-}
-
 // withLang returns the same address in another language.
 func withLang(u *url.URL, lang string) string {
 	if u == nil {
@@ -170,28 +140,6 @@ func withLang(u *url.URL, lang string) string {
 	}
 	return p
 }
-
-// registry returns the services; a broken build (schemas that do not load) shows as an
-// empty catalog rather than a crash, and the server refuses to start with it anyway.
-func registry() *schemas.Registry {
-	if r := serverServices.Load(); r != nil {
-		return r
-	}
-	r, err := schemas.Builtin()
-	if err != nil {
-		app.Log(err)
-		return &schemas.Registry{}
-	}
-	return r
-}
-
-// serverServices are the services of the server that prerenders the pages; the
-// client has its own, built in.
-var serverServices atomic.Pointer[schemas.Registry]
-
-// UseServices makes the server's prerendered pages show the server's services (a test
-// server's fixtures among them). Like go-app's routes, it holds for the whole process.
-func UseServices(r *schemas.Registry) { serverServices.Store(r) }
 
 // t is a shorthand for a message in lang.
 func t(lang, id string) string { return locales.T(lang, id, nil) }

@@ -30,9 +30,8 @@ func main() {
 	locales.Load(lang)
 	mark("lomake-locales")
 	yield()
-	// A page validates one form: its service is parsed when first needed, and its
-	// schema compiled then.
-	schemas.ParseOnUse = true
+	// A page validates one form: the client fetches the catalog and the page's own
+	// schema (ui.Prepare), and compiles it when first needed.
 	schemas.CompileOnUse = true
 	ui.Register()
 	ui.Prepare(app.Window().URL())

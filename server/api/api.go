@@ -75,6 +75,7 @@ func (a *API) Register(rt *router.Router) {
 	p := apiv1.Prefix
 	for _, r := range []router.Route{
 		{Method: "GET", Pattern: p + "/services", Handler: a.listServices},
+		{Method: "GET", Pattern: p + "/catalog", Handler: a.catalog},
 		{Method: "GET", Pattern: p + "/services/{id}", Handler: a.getService},
 		{Method: "POST", Pattern: p + "/services/{id}/submissions", Access: router.Registered, Body: router.JSONBody, Limit: MaxBody, Rate: a.sends, Handler: a.createSubmission},
 		{Method: "GET", Pattern: p + "/profile", Access: router.Resident, Handler: a.getProfile},
@@ -121,12 +122,13 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, what string, err 
 	router.Problem(w, r, http.StatusInternalServerError, "internal", nil)
 }
 
-func summarize(s *schemas.Service, lang string) apiv1.Service {
+func summarize(s *schemas.Entry, lang string) apiv1.Service {
 	return apiv1.Service{
 		ID: s.ID, Code: s.Code, Version: s.Version, Lang: lang,
 		Name: s.Name.In(lang), Summary: s.Summary.In(lang), Description: s.Description.In(lang),
 		Audience: s.Audience.In(lang), ProcessingTime: s.ProcessingTime.In(lang),
 		Department: s.Department.In(lang), KeepInFolder: s.KeepInFolder, Topics: s.Topics,
+		TargetGroups: s.TargetGroups,
 	}
 }
 
@@ -147,7 +149,16 @@ func (a *API) getService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Vary", "Accept-Language")
-	router.JSON(w, http.StatusOK, apiv1.ServiceSchema{Service: summarize(s, router.Lang(r)), Schema: s.Schema})
+	router.JSON(w, http.StatusOK, apiv1.ServiceSchema{Service: summarize(&s.Entry, router.Lang(r)), Schema: s.Schema})
+}
+
+func (a *API) catalog(w http.ResponseWriter, r *http.Request) {
+	entries := a.services.Entries()
+	out := apiv1.Catalog{Services: make([]schemas.Entry, len(entries))}
+	for i, e := range entries {
+		out.Services[i] = *e
+	}
+	router.JSON(w, http.StatusOK, out)
 }
 
 func (a *API) createSubmission(w http.ResponseWriter, r *http.Request) {

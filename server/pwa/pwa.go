@@ -21,8 +21,10 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/apiv1"
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/compress"
 	"github.com/lomake/lomake/server/site"
 )
@@ -55,16 +57,13 @@ const PublicURLEnv = "LOMAKE_PUBLIC_URL"
 //go:embed worker.js
 var workerJS string
 
-// New builds the handler from the web files (web.FS). services are the ids of the known
-// services: their pages and schemas are cached for offline use, and an unknown
-// service's page answers 404. env reaches the pages on both sides through app.Getenv;
+// New builds the handler from the web files (web.FS). services are the services: the
+// catalog and the schemas of those there are at start are cached for offline use, and
+// the page of a service not there (now: services may change while the server runs)
+// answers 404. env reaches the pages on both sides through app.Getenv;
 // env[PublicURLEnv], if set, must be an http or https origin.
-func New(files fs.FS, services []string, env map[string]string) (*Handler, error) {
-	known := map[string]bool{}
-	for _, id := range services {
-		known[id] = true
-	}
-	exists := func(id string) bool { return known[id] }
+func New(files fs.FS, services *schemas.Registry, env map[string]string) (*Handler, error) {
+	exists := func(id string) bool { return services.Entry(id) != nil }
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
@@ -116,12 +115,12 @@ func New(files fs.FS, services []string, env map[string]string) (*Handler, error
 	// Installed, the app opens on the catalog; every language's catalog is cached so
 	// that any address has a page to open on offline, and so are the catalog and
 	// schemas of the API.
-	cacheable := []string{"/api/v1/services"}
+	cacheable := []string{apiv1.CatalogPath, "/api/v1/services"}
 	for _, l := range locales.Languages {
 		cacheable = append(cacheable, ui.CatalogPath(l))
 	}
-	for _, id := range services {
-		cacheable = append(cacheable, "/api/v1/services/"+id)
+	for _, e := range services.Entries() {
+		cacheable = append(cacheable, "/api/v1/services/"+e.ID)
 	}
 
 	ui.Register()

@@ -17,6 +17,7 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/lomake/lomake/locales"
+	"github.com/lomake/lomake/schemas"
 )
 
 var wasm = bytes.Repeat([]byte("\x00asm fake client "), 1000)
@@ -47,7 +48,7 @@ func newHandler(t *testing.T) *Handler {
 	t.Helper()
 	// go-app's routes are global: build the handler once per test binary.
 	if handler == nil {
-		h, err := New(files(t, testCSS), []string{"dog-registration"}, nil)
+		h, err := New(files(t, testCSS), dogOnly(t), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +111,7 @@ func TestAppScriptKnowsTheRawSizeAndVersion(t *testing.T) {
 	if v := h.Version(); len(v) != 20 || !strings.Contains(js, v) {
 		t.Errorf("version %q is not a content hash used by app.js", v)
 	}
-	other, err := New(files(t, "body{color:red}"), []string{"dog-registration"}, nil)
+	other, err := New(files(t, "body{color:red}"), dogOnly(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func meta(page, attr string) string {
 // Link previews are in the page's language and point at the public address.
 func TestLinkPreviewsAreInThePagesLanguageAtThePublicAddress(t *testing.T) {
 	newHandler(t) // the routes
-	h, err := New(files(t, "body{}"), []string{"dog-registration"}, map[string]string{PublicURLEnv: "https://asiointi.example.fi/"})
+	h, err := New(files(t, "body{}"), dogOnly(t), map[string]string{PublicURLEnv: "https://asiointi.example.fi/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +354,7 @@ func TestLinkPreviewsAreInThePagesLanguageAtThePublicAddress(t *testing.T) {
 		t.Errorf("og:url without %s: %q", PublicURLEnv, got)
 	}
 	for _, bad := range []string{"asiointi.example.fi", "ftp://asiointi.example.fi", "https://", "https://x.fi/?a=b", "https://x.fi/portal"} {
-		if _, err := New(files(t, "body{}"), nil, map[string]string{PublicURLEnv: bad}); err == nil {
+		if _, err := New(files(t, "body{}"), schemas.Catalog(nil), map[string]string{PublicURLEnv: bad}); err == nil {
 			t.Errorf("%s %q was accepted", PublicURLEnv, bad)
 		}
 	}
@@ -381,7 +382,7 @@ func TestWellKnownFilesAreNotFetchedFromTheRequestsHost(t *testing.T) {
 	}
 	fsys := files(t, "body{}")
 	fsys["static/robots.txt"] = &fstest.MapFile{Data: []byte("User-agent: *\n")}
-	withRobots, err := New(fsys, nil, nil)
+	withRobots, err := New(fsys, schemas.Catalog(nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,7 +560,7 @@ func TestFilesRevalidateByContent(t *testing.T) {
 		}
 	}
 	// Same content, same ETag, whichever handler; changed content, a new one.
-	other, err := New(files(t, testCSS+"body{color:red}"), []string{"dog-registration"}, nil)
+	other, err := New(files(t, testCSS+"body{color:red}"), dogOnly(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,4 +634,14 @@ func TestPagesStartTheClientEarlyAndBlockNothing(t *testing.T) {
 	if strings.Contains(get(h, "/fi/services/dog-registration/form?wasm=false").Body.String(), `rel="preload" href="/web/app.wasm"`) {
 		t.Error("a page without the client (?wasm=false) still downloads it")
 	}
+}
+
+// dogOnly is a registry of one service, the dog registration.
+func dogOnly(t *testing.T) *schemas.Registry {
+	t.Helper()
+	r, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schemas.Catalog([]schemas.Entry{*r.Entry("dog-registration")})
 }

@@ -39,7 +39,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (path.startsWith("/api/")) {
-    if (/^\/api\/v1\/services(\/[a-z0-9-]+)?$/.test(path)) {
+    if (/^\/api\/v1\/(catalog|services(\/[a-z0-9-]+)?)$/.test(path)) {
       event.respondWith(staleWhileRevalidate(event, request));
     }
     return;

@@ -165,7 +165,28 @@
     return p.then(function (v) { return JSON.stringify(v); }, function () { return JSON.stringify({ status: 0 }); });
   }
 
+  // The client carries no service: it reads the catalog, and the schema of the page's
+  // service, from the API when it starts. The requests start now, while the client
+  // downloads, and the client takes their answers (prefetched) instead of waiting.
+  var early = {};
+  (function () {
+    early["/api/v1/catalog"] = fetch("/api/v1/catalog", { credentials: "same-origin" });
+    var m = /^\/[a-z]{2}\/services\/([a-z0-9-]+)(\/|$)/.exec(location.pathname);
+    if (m) {
+      var p = "/api/v1/services/" + m[1];
+      early[p] = fetch(p, { credentials: "same-origin" });
+    }
+  })();
+
   window.lomake = {
+    // prefetched returns the request started for path at the page's start, once, or
+    // null.
+    prefetched: function (path) {
+      var p = early[path] || null;
+      delete early[path];
+      return p;
+    },
+
     // updatable: the page came from an installed version, so a service worker that
     // activates later is a new version, not the first install.
     updatable: !!(navigator.serviceWorker && navigator.serviceWorker.controller),

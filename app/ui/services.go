@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/lomake/lomake/apiv1"
+	"github.com/lomake/lomake/schemas"
+)
+
+// The client carries no service: schemas are content, served by the API. At start it
+// takes the catalog (every service's entry, for lists, search and filters) and the
+// schema of the service whose page it shows; another service's schema is fetched when
+// one of its pages is shown. The service worker keeps them all for offline use.
+
+// registry returns the services: on the server, the server's; in the browser, the
+// catalog and the forms fetched so far.
+func registry() *schemas.Registry {
+	if r := serverServices.Load(); r != nil {
+		return r
+	}
+	if r := clientServices.Load(); r != nil {
+		return r
+	}
+	return builtinServices()
+}
+
+var (
+	// serverServices are the services of the server that prerenders the pages.
+	serverServices atomic.Pointer[schemas.Registry]
+	// clientServices are the browser client's.
+	clientServices atomic.Pointer[schemas.Registry]
+)
+
+// UseServices makes the server's prerendered pages show the server's services (a test
+// server's fixtures among them). Like go-app's routes, it holds for the whole process.
+func UseServices(r *schemas.Registry) { serverServices.Store(r) }
+
+// Prepare readies what the page at u shows first, before the page mounts: the catalog,
+// and a service page's schema. It blocks: main calls it before the client runs. Both
+// requests were started by lomake.js while the client downloaded.
+func Prepare(u *url.URL) {
+	var cat apiv1.Catalog
+	status, body, err := prefetched(apiv1.CatalogPath)
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &cat) != nil {
+		app.Log("the catalog could not be read:", status, err)
+	}
+	clientServices.Store(schemas.Catalog(cat.Services))
+	if r := parseRoute(u); r.service != "" {
+		loadService(r.service)
+	}
+}
+
+// loadService returns the service with its form, fetching its schema if the client
+// does not have it yet; nil if there is no such service or it cannot be reached. It
+// blocks, so it runs off the UI goroutine (or before the client runs).
+func loadService(id string) *schemas.Service {
+	reg := registry()
+	if s := reg.Service(id); s != nil || !app.IsClient || reg.Entry(id) == nil {
+		return s
+	}
+	status, body, err := prefetched(servicePath(id))
+	var ss apiv1.ServiceSchema
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {
+		return nil
+	}
+	if err := reg.Add(id, ss.Schema); err != nil && reg.Service(id) == nil {
+		app.Log(err)
+	}
+	return reg.Service(id)
+}
+
+// withService calls f on the UI goroutine with the service and its form, at once if
+// the client has it, else once fetched (nil if it cannot be).
+func withService(ctx app.Context, id string, f func(*schemas.Service)) {
+	if s := registry().Service(id); s != nil || !app.IsClient {
+		f(s)
+		return
+	}
+	ctx.Async(func() {
+		s := loadService(id)
+		ctx.Dispatch(func(app.Context) { f(s) })
+	})
+}
+
+func servicePath(id string) string { return apiv1.Prefix + "/services/" + url.PathEscape(id) }
+
+// prefetched answers a GET of path: from the request lomake.js started for it at the
+// page's start, if it did, else with a new one.
+func prefetched(path string) (int, []byte, error) {
+	if lo := app.Window().Get("lomake"); lo.Truthy() && lo.Get("prefetched").Truthy() {
+		if p := lo.Call("prefetched", path); p.Truthy() {
+			res, err := await(p)
+			if err == nil && res.Truthy() {
+				status := res.Get("status").Int()
+				text, err := await(res.Call("text"))
+				if err == nil {
+					return status, []byte(text.String()), nil
+				}
+			}
+		}
+	}
+	return fetch(http.MethodGet, path, "", nil)
+}
