@@ -9,7 +9,9 @@ AXE_JS    := $(CURDIR)/$(AXE_DIR)/node_modules/axe-core/axe.min.js
 AXE_VER   := 4.14.1
 
 # Everything the WebAssembly client is built from.
-CLIENT_SRC := $(shell find app schemas locales apiv1 third_party -name '*.go' -o -name '*.json') go.mod go.sum
+# Not the services' schema files: the client reads them from the API (schemas are
+# content), so editing one never rebuilds it.
+CLIENT_SRC := $(shell find app schemas locales apiv1 third_party -name '*.go') $(wildcard locales/*.json) go.mod go.sum
 
 # The client is built without inlining except in the packages that validate (runtime,
 # reflect, regexp, encoding/json, gojsonschema, our schemas): go-app's builders, net/http
@@ -31,12 +33,12 @@ took = echo "  done in $$(($$(date +%s) - t)) s"
 ## run: build everything and serve the portal at http://localhost:$(PORT), with the test identification service
 run: bin/lomake-dev
 	@echo "Serving http://localhost:$(PORT) with data in $(DATA_DIR) (Ctrl-C stops it)…"
-	@PORT=$(PORT) DATA_DIR=$(DATA_DIR) LOMAKE_TEST_IDENTIFICATION=1 ./bin/lomake-dev
+	@PORT=$(PORT) DATA_DIR=$(DATA_DIR) LOMAKE_TEST_IDENTIFICATION=1 LOMAKE_SCHEMAS=schemas ./bin/lomake-dev
 
 ## build: one server binary with the web files and schemas embedded
 build: bin/lomake
 
-SERVER_SRC := $(shell find server web -name '*.go' -o -name '*.css' -o -name '*.js' -o -name '*.png' -o -name '*.svg') $(CLIENT_SRC)
+SERVER_SRC := $(shell find server web -name '*.go' -o -name '*.css' -o -name '*.js' -o -name '*.png' -o -name '*.svg') $(CLIENT_SRC) $(wildcard schemas/*.json)
 
 # The same server twice: bin/lomake embeds the smallest client, the one to ship;
 # bin/lomake-dev, for make run, whichever copy is current, so that run never waits

@@ -75,6 +75,14 @@ type Service struct {
 // asks for a service's schema only when it shows its form.
 const CatalogPath = Prefix + "/catalog"
 
+// Preview is GET /preview/{id}, on a server that follows a schema folder (make run):
+// what the last reading of the service's file found wrong ("file: place: what to
+// do"), and how many readings there have been (a preview draws again when it grows).
+type Preview struct {
+	Generation int      `json:"generation"`
+	Problems   []string `json:"problems"`
+}
+
 // Catalog is GET CatalogPath.
 type Catalog struct {
 	Services []schemas.Entry `json:"services"`

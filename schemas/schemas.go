@@ -246,9 +246,20 @@ func (r *Registry) insert(s *Service) {
 		r.byID = map[string]*Service{}
 	}
 	r.byID[s.ID] = s
-	i, _ := slices.BinarySearchFunc(r.services, s.ID, func(s *Service, id string) int { return strings.Compare(s.ID, id) })
-	r.services = slices.Insert(r.services, i, s)
+	if i, found := slices.BinarySearchFunc(r.services, s.ID, func(s *Service, id string) int { return strings.Compare(s.ID, id) }); found {
+		r.services[i] = s
+	} else {
+		r.services = slices.Insert(r.services, i, s)
+	}
 	r.insertEntry(&s.Entry)
+}
+
+// Put adds a parsed service, or takes it in place of the one with its ID: a preview
+// takes a service's new version.
+func (r *Registry) Put(s *Service) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.insert(s)
 }
 
 // insertEntry adds or replaces an entry in ID order; r.mu is held.

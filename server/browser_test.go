@@ -67,6 +67,9 @@ var release string
 // limits are the next test server's rate limits (Config.Limits); nil: the defaults.
 var limits *api.Limits
 
+// schemaDir is the next test server's schema folder (Config.SchemaDir); "": none.
+var schemaDir string
+
 // testServer is a running portal; a test can stop it gracefully, or kill it, and start
 // it again on the same address and data, as after a crash.
 type testServer struct {
@@ -86,7 +89,7 @@ func startTestServer(t testing.TB, dataDir, addr string, now func() time.Time) *
 // startTestServerWith is startTestServer with other services than the shipped ones.
 func startTestServerWith(t testing.TB, dataDir, addr string, now func() time.Time, services *schemas.Registry) *testServer {
 	t.Helper()
-	cfg := Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits, Services: services}
+	cfg := Config{DataDir: dataDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TestIdentification: true, Now: now, AdminToken: "test-admin", Release: release, Limits: limits, Services: services, SchemaDir: schemaDir}
 	if strings.HasPrefix(dataDir, "postgres://") {
 		cfg.DataDir, cfg.DatabaseURL = t.TempDir(), dataDir
 	}

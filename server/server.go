@@ -20,6 +20,7 @@ import (
 	"github.com/lomake/lomake/schemas"
 	"github.com/lomake/lomake/server/api"
 	"github.com/lomake/lomake/server/auth"
+	"github.com/lomake/lomake/server/authoring"
 	"github.com/lomake/lomake/server/cases"
 	"github.com/lomake/lomake/server/files"
 	"github.com/lomake/lomake/server/forms"
@@ -66,8 +67,14 @@ type Config struct {
 	// Limits are the per-user rate limits; nil: api.DefaultLimits.
 	Limits *api.Limits
 	// Services replaces the built-in services (tests with fixture schemas); nil: the
-	// schemas shipped in schemas/.
+	// schemas shipped in schemas/, or SchemaDir's.
 	Services *schemas.Registry
+	// SchemaDir (LOMAKE_SCHEMAS), if set, is a folder of service schemas read instead
+	// of the built-in ones and followed while the server runs: a saved file serves at
+	// once, a file with mistakes keeps its last good version serving, and the preview
+	// pages (/{lang}/preview/{service}) show the form and its mistakes. For form
+	// authors (make run sets it), not for production.
+	SchemaDir string
 	// OfficialsFile (LOMAKE_OFFICIALS) is a JSON file of officials read at start:
 	// {"<identity code>": {"roles": ["official", "admin"], "services": ["*"]}}.
 	OfficialsFile string
@@ -113,6 +120,7 @@ type Server struct {
 	Router   *router.Router
 	store    *store.Store
 	jobs     *jobs.Runner
+	watcher  *authoring.Watcher // nil unless SchemaDir
 	http     *http.Server
 	log      *slog.Logger
 }
@@ -127,7 +135,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, ErrTestIdentificationInProduction
 	}
 	services := cfg.Services
-	if services == nil {
+	var watcher *authoring.Watcher
+	switch {
+	case services != nil:
+	case cfg.SchemaDir != "":
+		var err error
+		if watcher, err = authoring.Load(cfg.SchemaDir, log); err != nil {
+			return nil, err
+		}
+		services = watcher.Services()
+	default:
 		var err error
 		if services, err = schemas.Builtin(); err != nil {
 			return nil, err
@@ -144,15 +161,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := build(cfg, log, services, st)
+	srv, err := build(cfg, log, services, st, watcher)
 	if err != nil {
 		st.Close()
+		if watcher != nil {
+			watcher.Stop()
+		}
 		return nil, err
 	}
 	return srv, nil
 }
 
-func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.Store) (*Server, error) {
+func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.Store, watcher *authoring.Watcher) (*Server, error) {
 	where, err := site.New(cfg.PublicURL, cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -169,6 +189,9 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	}
 	if cfg.PublicURL != "" {
 		env[pwa.PublicURLEnv] = where.PublicURL()
+	}
+	if watcher != nil {
+		env[ui.PreviewEnv] = "1"
 	}
 	pages, err := pwa.New(web.FS, services, env)
 	if err != nil {
@@ -247,6 +270,9 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 		return req
 	}
 	rt.Handle(router.Route{Method: "GET", Pattern: "/", Handler: pages.ServeHTTP})
+	if watcher != nil {
+		watcher.Routes(rt)
+	}
 
 	runner.Add(jobs.Job{Name: "expired sessions", Every: 10 * time.Minute, Run: func(context.Context) error {
 		n, err := sessions.Sweep()
@@ -259,7 +285,7 @@ func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.S
 	runner.Add(jobs.Job{Name: "form post limits", Every: time.Minute, Run: posts.Sweep})
 	runner.Add(jobs.Job{Name: "unsent uploads", Every: time.Hour, Run: a.SweepUploads})
 
-	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log}
+	s := &Server{Services: services, Router: rt, store: st, jobs: runner, log: log, watcher: watcher}
 	s.http = &http.Server{
 		Handler:           rt,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -343,6 +369,9 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	s.jobs.Stop()
+	if s.watcher != nil {
+		s.watcher.Stop()
+	}
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("server: closing store: %w", cerr)
 	}

@@ -23,6 +23,7 @@ var pages = []struct {
 	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`), func() app.Composer { return &ServicePage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`), func() app.Composer { return &FormPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`), func() app.Composer { return &SentPage{} }},
+	{regexp.MustCompile(`^/(fi|sv|en)/preview/[a-z0-9-]+/?$`), func() app.Composer { return &PreviewPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/login/?$`), func() app.Composer { return &LoginPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/(register|profile)/?$`), func() app.Composer { return &AccountPage{} }},
 	{regexp.MustCompile(`^/(fi|sv|en)/home/?$`), func() app.Composer { return &HomePage{} }},
@@ -111,7 +112,7 @@ func parseRoute(u *url.URL) route {
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	r := route{url: u, lang: locales.Orient(segs[0])}
-	if len(segs) >= 3 && segs[1] == "services" {
+	if len(segs) >= 3 && (segs[1] == "services" || segs[1] == "preview") {
 		r.service = segs[2]
 	}
 	if len(segs) == 3 && (segs[1] == "folder" || segs[1] == "backoffice") && caseNumberRE.MatchString(segs[2]) {

@@ -37,6 +37,7 @@ type Handler struct {
 	wasmGz    []byte
 	etag      string
 	exists    func(serviceID string) bool
+	preview   bool // preview pages exist (the server follows a schema folder)
 	publicURL string
 
 	// RequestOf tells a page what the server knows of its request (who asks); see
@@ -68,7 +69,7 @@ func New(files fs.FS, services *schemas.Registry, env map[string]string) (*Handl
 	if err != nil {
 		return nil, fmt.Errorf("pwa: %w", err)
 	}
-	h := &Handler{staticFS: static, exists: exists}
+	h := &Handler{staticFS: static, exists: exists, preview: env[ui.PreviewEnv] == "1"}
 	if h.publicURL = strings.TrimRight(env[PublicURLEnv], "/"); h.publicURL != "" {
 		u, err := url.Parse(h.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
@@ -237,7 +238,8 @@ func (h *Handler) isStatic(name string) bool {
 func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	r = h.withoutVersionCondition(r)
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	found := ui.Routed(r.URL.Path) && !(len(segs) >= 3 && segs[1] == "services" && !h.exists(segs[2]))
+	found := ui.Routed(r.URL.Path) && !(len(segs) >= 3 && segs[1] == "services" && !h.exists(segs[2])) &&
+		!(len(segs) >= 3 && segs[1] == "preview" && !h.preview)
 	if !locales.Supported(segs[0]) {
 		page := &pageWriter{header: w.Header(), status: http.StatusOK}
 		h.pages.ServeHTTP(page, r)

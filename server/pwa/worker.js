@@ -40,7 +40,7 @@ self.addEventListener("fetch", (event) => {
   }
   if (path.startsWith("/api/")) {
     if (/^\/api\/v1\/(catalog|services(\/[a-z0-9-]+)?)$/.test(path)) {
-      event.respondWith(staleWhileRevalidate(event, request));
+      event.respondWith(content(event, request));
     }
     return;
   }
@@ -83,20 +83,30 @@ async function page(request, url) {
   }
 }
 
-// staleWhileRevalidate answers public, rarely changing reads from the cache at once and
-// refreshes the copy behind the scenes.
-async function staleWhileRevalidate(event, request) {
+// content answers the catalog and the services' schemas from the network and keeps a
+// copy; offline, or when the network is slow, from the copy. Not the copy first: a
+// schema changed on the server must reach the form at once, or the browser would judge
+// answers by the old one.
+async function content(event, request) {
   const cache = await caches.open(cacheName);
-  const cached = await cache.match(request);
-  const refresh = fetch(request).then((response) => {
+  const fromNetwork = fetch(request).then((response) => {
     if (response.ok) {
-      cache.put(request, response.clone());
+      event.waitUntil(cache.put(request, response.clone()));
     }
     return response;
   });
-  if (cached) {
-    event.waitUntil(refresh.catch(() => {}));
-    return cached;
+  const slow = new Promise((resolve) => setTimeout(resolve, pageTimeout));
+  try {
+    const first = await Promise.race([fromNetwork, slow]);
+    if (first) {
+      return first;
+    }
+    return (await cache.match(request)) || (await fromNetwork);
+  } catch (err) {
+    const cached = await cache.match(request);
+    if (cached) {
+      return cached;
+    }
+    throw err;
   }
-  return refresh;
 }

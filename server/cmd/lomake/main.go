@@ -15,6 +15,8 @@
 //	OIDC_IDENTITY_CLAIM         identification through an OpenID provider
 //	LOMAKE_ADMIN_TOKEN          bearer token of the admin API (announcements); unset: no admin API
 //	LOMAKE_RELEASE              a name for this deploy: a new one makes installed apps update
+//	LOMAKE_SCHEMAS              a folder of service schemas to serve and follow (make run: schemas):
+//	                            a saved file serves at once, with previews at /{lang}/preview/{service}
 package main
 
 import (
@@ -67,6 +69,7 @@ func main() {
 		TrustedProxies:     os.Getenv("LOMAKE_TRUSTED_PROXIES"),
 		CookieKey:          key,
 		OfficialsFile:      os.Getenv("LOMAKE_OFFICIALS"),
+		SchemaDir:          os.Getenv("LOMAKE_SCHEMAS"),
 	}
 	if oidc, ok := identity.OIDCConfigFromEnv(); ok {
 		cfg.OIDC = &oidc
