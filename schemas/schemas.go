@@ -59,11 +59,11 @@ type Page struct {
 // service when its page needs it (Add).
 type Registry struct {
 	mu       sync.Mutex
-	entries  []*Entry            // every service's, by ID
-	byID     map[string]*Service // the parsed services
-	services []*Service          // the same, by ID
-	sorted   map[string][]*Entry // entries in each language's alphabetical order, once asked for
-	search   map[string][]string // searchText's words, by language and ID
+	entries  []*Entry                 // every service's, by ID
+	byID     map[string]*Service      // the parsed services
+	services []*Service               // the same, by ID
+	sorted   map[string][]*Entry      // entries in each language's alphabetical order, once asked for
+	search   map[string]searchWordsOf // searchText's words, by language and ID
 	// problems are the last Reload's, by service ID; generation counts the Reloads.
 	problems   map[string][]string
 	generation int

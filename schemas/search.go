@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Search returns the services that match query in lang, in alphabetical order. Every
@@ -19,12 +18,16 @@ func (r *Registry) Search(lang, query string) []*Entry {
 	if len(words) == 0 {
 		return all
 	}
+	qs := make([][]rune, len(words))
+	for i, q := range words {
+		qs[i] = []rune(q)
+	}
 	var out []*Entry
 	for _, e := range all {
 		text := r.searchText(e, lang)
 		found := true
-		for _, q := range words {
-			if !matchesAny(q, text) {
+		for i, q := range words {
+			if !matchesAny(q, qs[i], text) {
 				found = false
 				break
 			}
@@ -37,7 +40,7 @@ func (r *Registry) Search(lang, query string) []*Entry {
 }
 
 // searchText is the words a service is found by in lang, folded, kept once made.
-func (r *Registry) searchText(e *Entry, lang string) []string {
+func (r *Registry) searchText(e *Entry, lang string) searchWordsOf {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	key := lang + " " + e.ID
@@ -45,7 +48,7 @@ func (r *Registry) searchText(e *Entry, lang string) []string {
 		return w
 	}
 	if r.search == nil {
-		r.search = map[string][]string{}
+		r.search = map[string]searchWordsOf{}
 	}
 	var b strings.Builder
 	for _, t := range []Text{e.Name, e.Summary, e.Description, e.Audience, e.Department} {
@@ -56,9 +59,21 @@ func (r *Registry) searchText(e *Entry, lang string) []string {
 		b.WriteString(k)
 		b.WriteByte(' ')
 	}
-	w := searchWords(b.String())
+	w := searchWordsOf{words: searchWords(b.String())}
+	w.words = slices.Compact(slices.Sorted(slices.Values(w.words)))
+	w.runes = make([][]rune, len(w.words))
+	for i, word := range w.words {
+		w.runes[i] = []rune(word)
+	}
 	r.search[key] = w
 	return w
+}
+
+// searchWordsOf are a service's words, each once, and the same as runes for the
+// one-letter mistakes: a keystroke over sixty services converts nothing.
+type searchWordsOf struct {
+	words []string
+	runes [][]rune
 }
 
 // searchWords folds a text for search: lower case, without diacritics, split into
@@ -86,9 +101,9 @@ var folded = map[rune]rune{
 
 // matchesAny reports whether q begins one of the words, within one letter's mistake
 // for a word of four letters or more.
-func matchesAny(q string, words []string) bool {
-	n := utf8.RuneCountInString(q)
-	for _, w := range words {
+func matchesAny(q string, qr []rune, text searchWordsOf) bool {
+	n := len(qr)
+	for i, w := range text.words {
 		// Inside a word too, from three letters: Finnish joins words ("pysäköinti"
 		// in "asukaspysäköintitunnus").
 		if strings.HasPrefix(w, q) || n >= 3 && strings.Contains(w, q) {
@@ -97,9 +112,9 @@ func matchesAny(q string, words []string) bool {
 		if n < 4 {
 			continue
 		}
-		wr := []rune(w)
-		for _, l := range []int{n - 1, n, n + 1} {
-			if l <= len(wr) && l > 0 && withinOne([]rune(q), wr[:l]) {
+		wr := text.runes[i]
+		for _, l := range [...]int{n - 1, n, n + 1} {
+			if l <= len(wr) && l > 0 && withinOne(qr, wr[:l]) {
 				return true
 			}
 		}

@@ -124,3 +124,33 @@ func TestFilter(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCatalogSearch is one keystroke's work in the catalog over the shipped
+// services: the search and the filter counts for a query typed so far (make bench
+// runs it natively and as WebAssembly, the browser's path).
+func BenchmarkCatalogSearch(b *testing.B) {
+	r, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := []string{"p", "pa", "pai", "paiv", "paivah", "paivahoito", "lupa", "avustus", "koira"}
+	r.Filter("fi", "warm", nil, nil)
+	b.ReportMetric(float64(len(r.Entries())), "services")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Filter("fi", queries[i%len(queries)], []string{"grants"}, nil)
+	}
+}
+
+// BenchmarkLoad is the server's start with the shipped services: every file parsed,
+// checked and its schema compiled.
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r, err := Load(embedded)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(r.Services())), "services")
+	}
+}

@@ -137,6 +137,7 @@ func TestBrowserPreviewFollowsTheFile(t *testing.T) {
 	run := steps(t, ctx)
 	run("open the preview", open(ts.base+"/fi/preview/dog-registration"), chromedp.WaitReady(clientRunning, chromedp.ByQuery),
 		chromedp.WaitVisible("#preview-ok", chromedp.ByQuery))
+	axeViolations(t, ctx, "preview")
 	if err := os.WriteFile(file, []byte(strings.Replace(string(dog), `"title": "Koiran nimi"`, `"title": "Koiran kutsumanimi"`, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}

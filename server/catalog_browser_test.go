@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
 )
 
@@ -71,5 +73,117 @@ func TestBrowserCatalogSearch(t *testing.T) {
 	dogs := names("koira")
 	if n := strings.Count(string(page), `class="card-title"`); n != strings.Count(dogs, ", ")+1 || !strings.Contains(string(page), "Koirarekisteri-ilmoitus") {
 		t.Errorf("the server's page for ?q=koira has %d cards, want %s", n, dogs)
+	}
+}
+
+// TestBrowserCatalogToForm: on a phone, a resident searches, narrows by a topic and a
+// target group (the counts and the address follow), opens a service's page with its
+// facts and then its form; offline afterwards, another service's form, never opened,
+// still opens from what the app keeps. What to expect comes from the services there
+// are: an added service changes the numbers, not the test.
+func TestBrowserCatalogToForm(t *testing.T) {
+	ctx := browser(t)
+	ts := startTestServer(t, t.TempDir(), "127.0.0.1:0", nil)
+	base := ts.base
+	reg, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const query = "lupa"
+	all := reg.Filter("fi", query, nil, nil)
+	if len(all.Services) < 2 {
+		t.Skipf("%q finds %d services: nothing to narrow", query, len(all.Services))
+	}
+	// The topic, then the group, that narrows the list the least while still narrowing
+	// it (else any that finds something): each tick must change what shows.
+	narrowest := func(vocab []string, counts map[string]int, total int) string {
+		best := ""
+		for _, id := range vocab {
+			n := counts[id]
+			if n == 0 {
+				continue
+			}
+			if best == "" || counts[best] >= total && n < counts[best] || n < total && n > counts[best] {
+				best = id
+			}
+		}
+		return best
+	}
+	topic := narrowest(schemas.Topics, all.Topics, len(all.Services))
+	byTopic := reg.Filter("fi", query, []string{topic}, nil)
+	group := narrowest(schemas.TargetGroups, byTopic.Groups, len(byTopic.Services))
+	both := reg.Filter("fi", query, []string{topic}, []string{group})
+	t.Logf("%q: %d services; topic %s: %d; and group %s: %d", query, len(all.Services), topic, len(byTopic.Services), group, len(both.Services))
+
+	run := steps(t, ctx)
+	count := func(n int) chromedp.Action {
+		return poll(fmt.Sprintf(`document.querySelectorAll(".card-title").length === %d`, n))
+	}
+	run("the catalog at 360 px", chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		open(base+"/fi/"), waitWorker(), chromedp.WaitReady(clientRunning, chromedp.ByQuery))
+	run("search", chromedp.Click("#catalog-q", chromedp.ByQuery), chromedp.SendKeys("#catalog-q", query, chromedp.ByQuery), count(len(all.Services)))
+	var label string
+	run("the filters", chromedp.Click("#catalog-filters-summary", chromedp.ByQuery),
+		chromedp.WaitVisible("#filter-topic-"+topic, chromedp.ByQuery),
+		chromedp.Text(`label[for="filter-topic-`+topic+`"]`, &label, chromedp.ByQuery))
+	if want := fmt.Sprintf("%s (%d)", locales.T("fi", "topic."+topic, nil), all.Topics[topic]); label != want {
+		t.Errorf("the topic's box says %q, want %q", label, want)
+	}
+	run("a topic", chromedp.Click("#filter-topic-"+topic, chromedp.ByQuery), count(len(byTopic.Services)))
+	run("a group too", chromedp.Click("#filter-group-"+group, chromedp.ByQuery), count(len(both.Services)))
+	var address string
+	var width int
+	run("the address", chromedp.Evaluate(`location.search`, &address), chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+	if want := "?" + (url.Values{"q": {query}, "topic": {topic}, "group": {group}}).Encode(); address != want {
+		t.Errorf("the address holds %q, want %q", address, want)
+	}
+	if width > 360 {
+		t.Errorf("the catalog is %d px wide at 360", width)
+	}
+	axeViolations(t, ctx, "catalog filters")
+
+	// The server draws the same for the shared address.
+	res, err := http.Get(base + "/fi/" + address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if n := strings.Count(string(page), `class="card-title"`); n != len(both.Services) {
+		t.Errorf("the server's page for %s has %d cards, want %d", address, n, len(both.Services))
+	}
+
+	first := both.Services[0]
+	var facts string
+	run("the service's page", chromedp.Click(`a[href="/fi/services/`+first.ID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#service-facts", chromedp.ByQuery), chromedp.Text("#service-facts", &facts, chromedp.ByQuery))
+	for _, want := range []string{first.ProcessingTime.In("fi"), locales.T("fi", "topic."+topic, nil), locales.T("fi", "group."+group, nil)} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("the service's facts do not say %q: %q", want, facts)
+		}
+	}
+	axeViolations(t, ctx, "service page")
+	run("its form", chromedp.Click(`a[href="/fi/services/`+first.ID+`/form"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#form button[value="next"], #form button[value="send"]`, chromedp.ByQuery))
+
+	// Offline: a service whose pages were never opened.
+	var other *schemas.Entry
+	for _, e := range reg.Sorted("fi") {
+		if e.ID != first.ID {
+			other = e
+			break
+		}
+	}
+	ts.stop()
+	run("offline", connection(false), chromedp.WaitVisible("#offline", chromedp.ByQuery))
+	run("the other service's form, offline",
+		chromedp.Navigate(base+"/fi/services/"+other.ID),
+		chromedp.WaitVisible(`a[href="/fi/services/`+other.ID+`/form"]`, chromedp.ByQuery),
+		chromedp.Click(`a[href="/fi/services/`+other.ID+`/form"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#form button[value="next"], #form button[value="send"]`, chromedp.ByQuery))
+	var heading string
+	run("its heading", chromedp.Text("h1", &heading, chromedp.ByQuery))
+	if heading == locales.T("fi", "notfound.title", nil) || heading == "" {
+		t.Errorf("offline, the form's heading is %q", heading)
 	}
 }
