@@ -14,7 +14,7 @@ import (
 
 // CatalogPage lists the services alphabetically, found by a search and narrowed by
 // topic and target group. The page is drawn once; a keystroke or a tick re-renders
-// only its live parts (catalogSummary, catalogFacets, catalogList), as go-app would
+// only its live parts (catalogPart), as go-app would
 // otherwise render the whole page and sixty cards again for every key.
 type CatalogPage struct {
 	app.Compo
@@ -147,7 +147,7 @@ func (p *CatalogPage) Render() app.UI {
 		app.H1().Text(t(lang, "catalog.title")),
 		app.P().Class("lead").Text(t(lang, "catalog.intro")),
 		p.search(state),
-		&catalogList{Lang: lang, State: state, page: p},
+		&catalogPart{Part: partList, Lang: lang, State: state, page: p},
 	)
 }
 
@@ -164,22 +164,40 @@ func (p *CatalogPage) search(state string) app.UI {
 		f.labelled(in),
 		app.Button().Type("submit").Class("button button-secondary").Text(t(lang, "catalog.searchButton")),
 		app.Details().ID("catalog-filters").Class("catalog-filters").Open(p.open).On("toggle", p.toggled).Body(
-			&catalogSummary{Lang: lang, State: state, page: p},
-			&catalogFacets{Lang: lang, State: state, page: p},
+			&catalogPart{Part: partSummary, Lang: lang, State: state, page: p},
+			&catalogPart{Part: partFacets, Lang: lang, State: state, page: p},
 		),
 	)
 }
 
-// catalogSummary is the filters' fold: it says how many are in use.
-type catalogSummary struct {
+// catalogPart is one of the catalog's live parts: what a keystroke or a tick
+// re-renders.
+type catalogPart struct {
 	app.Compo
+	Part        int // partSummary, partFacets or partList
 	Lang, State string
 	page        *CatalogPage
 }
 
-func (c *catalogSummary) OnMount(ctx app.Context) { c.page.live[0] = ctx }
+const (
+	partSummary = iota // the filters' fold: how many are in use
+	partFacets         // the filters, with their counts
+	partList           // what the search finds
+)
 
-func (c *catalogSummary) Render() app.UI {
+func (c *catalogPart) OnMount(ctx app.Context) { c.page.live[c.Part] = ctx }
+
+func (c *catalogPart) Render() app.UI {
+	switch c.Part {
+	case partSummary:
+		return c.summary()
+	case partFacets:
+		return c.facets()
+	}
+	return c.list()
+}
+
+func (c *catalogPart) summary() app.UI {
 	p, lang := c.page, c.Lang
 	summary := t(lang, "catalog.filters")
 	if n := len(p.topics) + len(p.groups); n > 0 {
@@ -188,17 +206,9 @@ func (c *catalogSummary) Render() app.UI {
 	return app.Summary().ID("catalog-filters-summary").Text(summary)
 }
 
-// catalogFacets are the filters: a box for each topic and target group some service
-// has, with how many services ticking it would show.
-type catalogFacets struct {
-	app.Compo
-	Lang, State string
-	page        *CatalogPage
-}
-
-func (c *catalogFacets) OnMount(ctx app.Context) { c.page.live[1] = ctx }
-
-func (c *catalogFacets) Render() app.UI {
+// facets are the filters: a box for each topic and target group some service has,
+// with how many services ticking it would show.
+func (c *catalogPart) facets() app.UI {
 	p, lang := c.page, c.Lang
 	// Only what some service has is offered: a filter that can find nothing is noise.
 	has := map[string]bool{}
@@ -222,7 +232,7 @@ func (c *catalogFacets) Render() app.UI {
 	)
 }
 
-func (c *catalogFacets) facet(kind, legend string, vocab, ticked []string, counts map[string]int, has map[string]bool) app.UI {
+func (c *catalogPart) facet(kind, legend string, vocab, ticked []string, counts map[string]int, has map[string]bool) app.UI {
 	lang := c.Lang
 	var boxes []app.UI
 	for _, id := range vocab {
@@ -240,16 +250,8 @@ func (c *catalogFacets) facet(kind, legend string, vocab, ticked []string, count
 	return frame{lang: lang, id: "filter-" + kind, label: []app.UI{app.Text(legend)}}.choices(boxes)
 }
 
-// catalogList is what the search finds: how many, and the services' cards.
-type catalogList struct {
-	app.Compo
-	Lang, State string
-	page        *CatalogPage
-}
-
-func (c *catalogList) OnMount(ctx app.Context) { c.page.live[2] = ctx }
-
-func (c *catalogList) Render() app.UI {
+// list is what the search finds: how many, and the services' cards.
+func (c *catalogPart) list() app.UI {
 	p, lang := c.page, c.Lang
 	n := len(p.found.Services)
 	// Every service has its card, in the same place, and what the search does not find
