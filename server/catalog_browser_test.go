@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lomake/lomake/locales"
@@ -249,5 +250,32 @@ func BenchmarkBrowserCatalogSearch(b *testing.B) {
 		chromedp.Cancel(ctx)
 	}
 	for b.Loop() {
+	}
+}
+
+// TestBrowserEveryServiceOnAPhone opens every service's page and its form's first page
+// as a phone shows them before the client runs (its download held): nothing scrolls
+// sideways at 360 px and axe-core finds nothing. A service added to schemas/ is checked
+// too.
+func TestBrowserEveryServiceOnAPhone(t *testing.T) {
+	reg, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, t.TempDir())
+	ctx := browser(t)
+	run := steps(t, ctx)
+	run("a phone whose client never arrives", fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*app.wasm*"}}),
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	for _, e := range reg.Entries() {
+		for _, path := range []string{"/fi/services/" + e.ID, "/sv/services/" + e.ID + "/form"} {
+			var width int
+			run(path, chromedp.Navigate(base+path), chromedp.WaitVisible("main h1", chromedp.ByQuery),
+				chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+			if width > 360 {
+				t.Errorf("%s is %d px wide at 360", path, width)
+			}
+			axeViolations(t, ctx, path)
+		}
 	}
 }
