@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -73,7 +75,7 @@ var secPatternValues = map[string]map[string]func(s *secSuite) string{
 var secProbePaths = map[string][]string{
 	apiv1.Prefix + "/services/{id}/uploads": {apiv1.Prefix + "/services/{id}/uploads?pointer=/dog/vaccinationCertificate"},
 	"/": {"/", "/fi/", "/sv/services/dog-registration", "/en/services/dog-registration/sent?case={number}",
-		"/fi/home", "/fi/nope", "/fi/folder/{number}", "/sv/backoffice/{number}"},
+		"/fi/home", "/fi/nope", "/fi/folder/{number}", "/sv/backoffice/{number}", "/en/preview/dog-registration"},
 	auth.LoginPath:         {auth.LoginPath + "?method=bank&return=/fi/"},
 	auth.CallbackPath:      {auth.CallbackPath + "?code=forged&state=forged"},
 	"/test-identification": {"/test-identification?state=s&nonce=n&code_challenge=c&method=bank"},
@@ -262,7 +264,7 @@ func newSecSuite(t *testing.T) *secSuite {
 	t.Cleanup(func() { auth.LoginLimit = saved })
 
 	srv, err := New(Config{DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TestIdentification: true, AdminToken: "admin-secret", Limits: &api.Limits{}, Services: secServices(t)})
+		TestIdentification: true, AdminToken: "admin-secret", Limits: &api.Limits{}, SchemaDir: secServices(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1245,7 +1247,9 @@ func secWant(status int) string {
 // secServices are the shipped services, the dog registration with an optional file
 // field added (no shipped form asks for a file yet), so that the upload routes have a
 // well-formed request to probe.
-func secServices(t testing.TB) *schemas.Registry {
+// secServices writes the suite's services to a folder the server follows, as make run
+// does, so that the authors' routes (the previews) are probed too.
+func secServices(t testing.TB) string {
 	t.Helper()
 	files := shippedFiles(t)
 	var dog map[string]any
@@ -1260,9 +1264,14 @@ func secServices(t testing.TB) *schemas.Registry {
 	}
 	data, _ := json.Marshal(dog)
 	files["dog-registration.json"] = &fstest.MapFile{Data: data}
-	r, err := schemas.Load(files)
-	if err != nil {
+	if _, err := schemas.Load(files); err != nil {
 		t.Fatalf("the fixture services: %v", err)
 	}
-	return r
+	dir := t.TempDir()
+	for name, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
