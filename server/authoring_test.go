@@ -149,4 +149,7 @@ func TestBrowserPreviewFollowsTheFile(t *testing.T) {
 	run("the mistake shows", chromedp.WaitVisible("#preview-problems", chromedp.ByQuery))
 	run("the last good version stays", chromedp.Poll(`document.getElementById("preview-frame").textContent.includes("Koiran kutsumanimi")`, nil,
 		chromedp.WithPollingTimeout(2*time.Second)))
+	run("the form with the sample answers", chromedp.Click(`a[href="/fi/services/dog-registration/form?sample=1"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#f-owner-firstName", chromedp.ByQuery),
+		poll(`document.querySelector("#f-owner-firstName").value !== "" && document.querySelector("#f-owner-email").value.includes("@")`))
 }

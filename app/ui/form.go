@@ -273,11 +273,11 @@ func (p *FormPage) load(ctx app.Context) (fresh bool) {
 	// The same component serves a language switch: keep what was typed when only the
 	// language changes.
 	fresh = p.service == nil || r.service != p.route.service
+	p.route = r
 	if fresh {
 		p.service = registry().Service(r.service)
 		p.reset()
 	}
-	p.route = r
 	p.setTitle(ctx)
 	return fresh
 }
@@ -291,6 +291,10 @@ func (p *FormPage) reset() {
 	p.doc = map[string]any{}
 	if p.service != nil {
 		p.doc, _ = defaults(p.service.Form).(map[string]any)
+	}
+	// A form author's preview opens the form filled with the sample answers.
+	if p.service != nil && app.Getenv(PreviewEnv) == "1" && p.route.url != nil && p.route.url.Query().Get("sample") == "1" {
+		p.doc = p.service.Sample()
 	}
 }
 

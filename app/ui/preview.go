@@ -188,7 +188,7 @@ func (p *PreviewPage) Render() app.UI {
 	body = append(body,
 		app.H2().Text(t(lang, "preview.sample")),
 		result,
-		app.P().Body(app.A().Class("button").Href(FormPath(lang, s.ID)).Text(t(lang, "preview.openForm"))),
+		app.P().Body(app.A().Class("button").Href(FormPath(lang, s.ID)+"?sample=1").Text(t(lang, "preview.openForm"))),
 		frame.Body(
 			app.H2().Text(s.Name.In(lang)),
 			app.P().Class("lead").Text(s.Summary.In(lang)),
