@@ -114,3 +114,20 @@ func TestUploadID(t *testing.T) {
 		}
 	}
 }
+
+// A queued send needs its form only when it holds files kept on the device.
+func TestHoldsKept(t *testing.T) {
+	for _, c := range []struct {
+		doc  any
+		want bool
+	}{
+		{map[string]any{"dog": map[string]any{"name": "Musti"}}, false},
+		{map[string]any{"vehicle": map[string]any{"certificate": keptPrefix + "abc"}}, true},
+		{map[string]any{"attachments": []any{"upload-1", keptPrefix + "x"}}, true},
+		{map[string]any{"note": "device is not a prefix here: device:"}, false},
+	} {
+		if got := holdsKept(c.doc); got != c.want {
+			t.Errorf("holdsKept(%v) = %v", c.doc, got)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -115,7 +116,9 @@ func flushOutbox() {
 				}
 				// Files that waited on this device go first; the case refers to them.
 				var res sendResult
-				if s := loadService(q.Service); s != nil {
+				// Only a send with files kept on the device needs its form (to find them),
+				// and so its schema, which the client may not have yet.
+				if s := serviceWithKept(q); s != nil {
 					var uploaded bool
 					if res, uploaded = uploadKept(s, q.Lang, items[i].Doc); uploaded {
 						putQueued(items[i])
@@ -163,4 +166,34 @@ func refused(q queued, vs []schemas.Violation) {
 		deviceWait("draftPut", q.Service, string(data))
 	}
 	deviceWait("outboxDelete", q.ID)
+}
+
+// serviceWithKept returns the service of a queued send that holds files kept on the
+// device, fetching its schema if needed; nil for a send without such files.
+func serviceWithKept(q queued) *schemas.Service {
+	if !holdsKept(q.Doc) {
+		return nil
+	}
+	return loadService(q.Service)
+}
+
+// holdsKept reports whether an answer anywhere in v is a file kept on the device.
+func holdsKept(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.HasPrefix(v, keptPrefix)
+	case map[string]any:
+		for _, x := range v {
+			if holdsKept(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if holdsKept(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
