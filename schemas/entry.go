@@ -45,15 +45,6 @@ type Channel struct {
 	Email  string `json:"email,omitempty"`  // email
 }
 
-type rawChannel struct {
-	Type   string `json:"type"`
-	Title  Text   `json:"title"`
-	URL    string `json:"url"`
-	Number string `json:"number"`
-	Hours  Text   `json:"hours"`
-	Email  string `json:"email"`
-}
-
 // Topics are the topics a service may name in x-service.topics, in the order the
 // catalog's filter shows them. Their names are messages "topic.<id>".
 var Topics = []string{
@@ -123,7 +114,7 @@ func entry(b *builder, id string, rs *rawService) Entry {
 	return e
 }
 
-func channel(b *builder, at string, c rawChannel) Channel {
+func channel(b *builder, at string, c Channel) Channel {
 	out := Channel{Type: c.Type}
 	switch c.Type {
 	case "pdf":

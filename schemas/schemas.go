@@ -297,22 +297,11 @@ var collation = strings.NewReplacer("å", "{1", "ä", "{2", "ö", "{3", "Å", "{
 
 func collateKey(s string) string { return collation.Replace(strings.ToLower(s)) }
 
+// rawService is x-service as written: the entry, and whether keepInFolder was given
+// at all (it must be).
 type rawService struct {
-	Code           string              `json:"code"`
-	Version        int                 `json:"version"`
-	Name           Text                `json:"name"`
-	Summary        Text                `json:"summary"`
-	Description    Text                `json:"description"`
-	Audience       Text                `json:"audience"`
-	ProcessingTime Text                `json:"processingTime"`
-	Validity       Text                `json:"validity"`
-	Department     Text                `json:"department"`
-	KeepInFolder   *bool               `json:"keepInFolder"`
-	Topics         []string            `json:"topics"`
-	TargetGroups   []string            `json:"targetGroups"`
-	Keywords       map[string][]string `json:"keywords"`
-	Channels       []rawChannel        `json:"channels"`
-	Feedback       string              `json:"feedback"`
+	Entry
+	KeepInFolder *bool `json:"keepInFolder"`
 }
 
 // Parse builds a service from one schema file and returns every problem found.

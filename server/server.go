@@ -158,18 +158,17 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := store.OpenURL(ctx, where)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := build(cfg, log, services, st, watcher)
-	if err != nil {
-		st.Close()
-		if watcher != nil {
-			watcher.Stop()
+	if err == nil {
+		var srv *Server
+		if srv, err = build(cfg, log, services, st, watcher); err == nil {
+			return srv, nil
 		}
-		return nil, err
+		st.Close()
 	}
-	return srv, nil
+	if watcher != nil {
+		watcher.Stop()
+	}
+	return nil, err
 }
 
 func build(cfg Config, log *slog.Logger, services *schemas.Registry, st *store.Store, watcher *authoring.Watcher) (*Server, error) {

@@ -95,7 +95,10 @@ func (p *PreviewPage) follow(ctx app.Context) {
 				seen = pv.Generation
 				s := freshService(id)
 				ctx.Dispatch(func(app.Context) {
-					p.service, p.problems, p.generation, p.heard = s, pv.Problems, pv.Generation, true
+					if s != nil { // else the network failed: keep what shows
+						p.service = s
+					}
+					p.problems, p.generation, p.heard = pv.Problems, pv.Generation, true
 				})
 			}
 			select {

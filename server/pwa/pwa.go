@@ -59,9 +59,9 @@ const PublicURLEnv = "LOMAKE_PUBLIC_URL"
 var workerJS string
 
 // New builds the handler from the web files (web.FS). services are the services: the
-// catalog and the schemas of those there are at start are cached for offline use, and
-// the page of a service not there (now: services may change while the server runs)
-// answers 404. env reaches the pages on both sides through app.Getenv;
+// catalog and the schemas of those there at start are cached for offline use, and the
+// page of a service not there (then or now: a followed schema folder changes) answers
+// 404. env reaches the pages on both sides through app.Getenv;
 // env[PublicURLEnv], if set, must be an http or https origin.
 func New(files fs.FS, services *schemas.Registry, env map[string]string) (*Handler, error) {
 	exists := func(id string) bool { return services.Entry(id) != nil }
