@@ -187,6 +187,19 @@ func Catalog(entries []Entry) *Registry {
 	return r
 }
 
+// AddEntries adds catalog entries to a registry that may have some services' forms
+// already: a browser client that started on a form reads the catalog later. A
+// service whose form it has keeps the form's entry.
+func (r *Registry) AddEntries(entries []Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range entries {
+		if r.byID[entries[i].ID] == nil {
+			r.insertEntry(&entries[i])
+		}
+	}
+}
+
 // Services returns the parsed services, sorted by id: on the server, all of them.
 func (r *Registry) Services() []*Service {
 	r.mu.Lock()

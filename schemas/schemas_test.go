@@ -98,6 +98,20 @@ func TestCatalog(t *testing.T) {
 	if s := client.Service(last.ID); s == nil || client.Entry(last.ID) != &s.Entry || len(client.Entries()) != len(full.Entries()) {
 		t.Errorf("%s: the added form did not take the entry's place", last.ID)
 	}
+
+	// A client that started on a form has that service alone, and reads the catalog
+	// later: the form keeps its entry, and the others join.
+	late := Catalog(nil)
+	if err := late.Add(last.ID, last.Schema); err != nil {
+		t.Fatal(err)
+	}
+	late.AddEntries(entries)
+	if s := late.Service(last.ID); s == nil || late.Entry(last.ID) != &s.Entry || len(late.Entries()) != len(full.Entries()) {
+		t.Errorf("the catalog read after a form: %d entries, the form's entry kept: %v", len(late.Entries()), s != nil && late.Entry(last.ID) == &s.Entry)
+	}
+	if got, want := ids(late.Sorted("fi")), ids(full.Sorted("fi")); !reflect.DeepEqual(got, want) {
+		t.Errorf("sorted %v, want %v", got, want)
+	}
 }
 
 // Reload takes a changed folder in: a new service appears, a removed one goes, and a

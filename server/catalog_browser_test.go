@@ -263,19 +263,43 @@ func TestBrowserEveryServiceOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _ := startServer(t, t.TempDir())
-	ctx := browser(t)
-	run := steps(t, ctx)
-	run("a phone whose client never arrives", fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*app.wasm*"}}),
-		chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	for _, e := range reg.Entries() {
-		for _, path := range []string{"/fi/services/" + e.ID, "/sv/services/" + e.ID + "/form"} {
-			var width int
-			run(path, chromedp.Navigate(base+path), chromedp.WaitVisible("main h1", chromedp.ByQuery),
-				chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
-			if width > 360 {
-				t.Errorf("%s is %d px wide at 360", path, width)
+	// A browser for every ten services: each has its own 90 s, enough for twenty pages
+	// on a loaded machine.
+	for batch := range slices.Chunk(reg.Entries(), 10) {
+		ctx := browser(t)
+		run := steps(t, ctx)
+		run("a phone whose client never arrives", fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*app.wasm*"}}),
+			chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		for _, e := range batch {
+			for _, path := range []string{"/fi/services/" + e.ID, "/sv/services/" + e.ID + "/form"} {
+				var width int
+				run(path, chromedp.Navigate(base+path), chromedp.WaitVisible("main h1", chromedp.ByQuery),
+					chromedp.Evaluate(`document.documentElement.scrollWidth`, &width))
+				if width > 360 {
+					t.Errorf("%s is %d px wide at 360", path, width)
+				}
+				axeViolations(t, ctx, path)
 			}
-			axeViolations(t, ctx, path)
 		}
+		chromedp.Cancel(ctx)
 	}
+}
+
+// TestBrowserCatalogAfterAForm: a client that started on a form has no catalog yet; the
+// catalog it goes on to lists every service, and a service page reached from there
+// shows its facts.
+func TestBrowserCatalogAfterAForm(t *testing.T) {
+	reg, err := schemas.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	base, _ := startServer(t, t.TempDir())
+	run := steps(t, ctx)
+	run("a form first", open(base+dogForm), chromedp.WaitReady(clientRunning, chromedp.ByQuery))
+	run("the catalog", chromedp.Click(`header a[href="/fi/"]`, chromedp.ByQuery),
+		poll(fmt.Sprintf(`document.querySelectorAll(".card:not([hidden]) .card-title").length === %d`, len(reg.Entries()))))
+	last := reg.Sorted("fi")[len(reg.Entries())-1]
+	run("a service", chromedp.Click(`a[href="/fi/services/`+last.ID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#service-facts", chromedp.ByQuery))
 }

@@ -363,6 +363,7 @@ func (p *HomePage) OnPreRender(ctx app.Context) { p.load(ctx) }
 
 func (p *HomePage) OnNav(ctx app.Context) {
 	p.load(ctx)
+	withCatalog(ctx, func() {}) // the services it links to
 	loadUser(ctx, false, func(ctx app.Context) {
 		if !user.Authenticated {
 			ctx.Navigate(LoginPath(p.route.lang, HomePath(p.route.lang)))

@@ -213,6 +213,7 @@ func (p *BackofficePage) queuePath(cursor string) string {
 func (p *BackofficePage) fetch(ctx app.Context, cursor string) {
 	lang, path, filter := p.route.lang, p.queuePath(cursor), p.filter()
 	ctx.Async(func() {
+		loadCatalog() // the services' names
 		var q apiv1.Queue
 		res, err := call(http.MethodGet, path, lang, nil)
 		ok := err == nil && res.status == http.StatusOK && json.Unmarshal(res.body, &q) == nil

@@ -23,6 +23,7 @@ type CatalogPage struct {
 	topics []string // the topics ticked (topic), in the vocabulary's order
 	groups []string // the target groups ticked (group)
 	found  schemas.Filtered
+	finds  int // searches made: a new one changes what the live parts show
 	open   bool // the filters are unfolded
 
 	ctx  app.Context    // the page's own
@@ -35,6 +36,9 @@ func (p *CatalogPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
 	p.load(ctx)
 	showUser(ctx)
+	if !catalogRead.Load() { // reached from a service's page: the client reads it now
+		withCatalog(ctx, p.find)
+	}
 	// The first search folds every service's words (40 ms for 60 at 1×): done now, in a
 	// task of its own once the page shows, not on the first key.
 	lang := p.route.lang
@@ -54,12 +58,12 @@ func (p *CatalogPage) load(ctx app.Context) {
 
 func (p *CatalogPage) find() {
 	p.found = registry().Filter(p.route.lang, p.query, p.topics, p.groups)
+	p.finds++
 }
 
-// state is what the live parts show, for go-app's comparison when the page renders.
-func (p *CatalogPage) state() string {
-	return p.query + "\x00" + strings.Join(p.topics, ",") + "\x00" + strings.Join(p.groups, ",")
-}
+// state is what the live parts show, for go-app's comparison when the page renders:
+// which search they show.
+func (p *CatalogPage) state() string { return strconv.Itoa(p.finds) }
 
 // known keeps the ids of vocab that ids has, in vocab's order: an address's unknown or
 // repeated ids change nothing.

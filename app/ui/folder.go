@@ -81,6 +81,7 @@ func fetchDrafts(lang string) ([]draftItem, bool) {
 	if err != nil || res.status != http.StatusOK || json.Unmarshal(res.body, &answer) != nil {
 		return nil, false
 	}
+	loadCatalog() // which services keep drafts in the folder
 	return listedDrafts(answer.Drafts, registry().Entry), true
 }
 

@@ -61,6 +61,9 @@ type FormPage struct {
 	req         *Request
 	focusOnLoad string
 
+	// fetching is the service whose schema is being fetched (reached inside the client).
+	fetching string
+
 	// took is the prerendered form the client took over, until OnNav has used it.
 	took                 *takeover
 	prerenderedSignedOut bool // what the server said, until the client knows
@@ -139,13 +142,19 @@ type takeover struct {
 func (p *FormPage) OnNav(ctx app.Context) {
 	p.ctx = ctx
 	fresh := p.load(ctx)
-	if app.IsClient && p.service == nil && registry().Entry(p.route.service) != nil {
+	if app.IsClient && p.service == nil && p.fetching != p.route.service {
 		// Reached inside the client: the service's schema is fetched first.
 		id := p.route.service
+		p.fetching = id
 		withService(ctx, id, func(s *schemas.Service) {
-			if p.route.service == id && s != nil {
-				p.OnNav(ctx)
+			if p.route.service != id {
+				return
 			}
+			if s == nil { // no such service, or no network and no copy
+				p.fetching = ""
+				return
+			}
+			p.OnNav(ctx)
 		})
 		return
 	}
@@ -321,7 +330,7 @@ func (p *FormPage) setTitle(ctx app.Context) {
 
 func (p *FormPage) Render() app.UI {
 	lang, s := p.route.lang, p.service
-	if s == nil && app.IsClient && registry().Entry(p.route.service) != nil {
+	if s == nil && app.IsClient && p.fetching == p.route.service {
 		return shell(lang, p.route.url, loadingLine(lang, "form-loading")) // its schema is on its way
 	}
 	if s == nil {

@@ -21,6 +21,9 @@ func (p *ServicePage) OnPreRender(ctx app.Context) { p.load(ctx) }
 func (p *ServicePage) OnNav(ctx app.Context) {
 	p.load(ctx)
 	showUser(ctx)
+	if p.service == nil && app.IsClient {
+		withCatalog(ctx, func() { p.load(ctx) }) // reached from a page that had no catalog
+	}
 	if id := p.route.service; app.IsClient && p.service != nil {
 		ctx.Async(func() { loadService(id) }) // the form is the next page
 	}

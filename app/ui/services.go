@@ -40,29 +40,66 @@ var (
 // server's fixtures among them). Like go-app's routes, it holds for the whole process.
 func UseServices(r *schemas.Registry) { serverServices.Store(r) }
 
-// Prepare readies what the page at u shows first, before the page mounts: the catalog,
-// and a service page's schema. It blocks: main calls it before the client runs. Both
-// requests were started by lomake.js while the client downloaded.
+// Prepare readies what the page at u shows first, before the page mounts: a service's
+// page (its page, form, confirmation or preview) its own schema; any other page the
+// catalog. A service's page reads the catalog only when the resident goes on to a page
+// that lists services: a form starts sooner and keeps less without sixty entries. It
+// blocks: main calls it before the client runs. lomake.js started the request while
+// the client downloaded.
 func Prepare(u *url.URL) {
+	clientServices.Store(schemas.Catalog(nil))
+	if r := parseRoute(u); r.service != "" {
+		fetchService(r.service)
+		return
+	}
+	loadCatalog()
+}
+
+// catalogRead is set once the client has the catalog.
+var catalogRead atomic.Bool
+
+// loadCatalog reads the catalog into the client's services, once. It blocks, so it runs
+// off the UI goroutine (or before the client runs).
+func loadCatalog() {
+	if catalogRead.Load() || !app.IsClient {
+		return
+	}
 	var cat apiv1.Catalog
 	status, body, err := prefetched(apiv1.CatalogPath)
 	if err != nil || status != http.StatusOK || json.Unmarshal(body, &cat) != nil {
 		app.Log("the catalog could not be read:", status, err)
+		return
 	}
-	clientServices.Store(schemas.Catalog(cat.Services))
-	if r := parseRoute(u); r.service != "" {
-		loadService(r.service)
+	registry().AddEntries(cat.Services)
+	catalogRead.Store(true)
+}
+
+// withCatalog calls f on the UI goroutine once the client has the catalog: at once if
+// it has, else once read.
+func withCatalog(ctx app.Context, f func()) {
+	if catalogRead.Load() || !app.IsClient {
+		f()
+		return
 	}
+	ctx.Async(func() {
+		loadCatalog()
+		ctx.Dispatch(func(app.Context) { f() })
+	})
 }
 
 // loadService returns the service with its form, fetching its schema if the client
 // does not have it yet; nil if there is no such service or it cannot be reached. It
 // blocks, so it runs off the UI goroutine (or before the client runs).
 func loadService(id string) *schemas.Service {
-	reg := registry()
-	if s := reg.Service(id); s != nil || !app.IsClient || reg.Entry(id) == nil {
+	if s := registry().Service(id); s != nil || !app.IsClient {
 		return s
 	}
+	return fetchService(id)
+}
+
+// fetchService reads a service's schema and adds its form to the client's services.
+func fetchService(id string) *schemas.Service {
+	reg := registry()
 	status, body, err := prefetched(servicePath(id))
 	var ss apiv1.ServiceSchema
 	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {

@@ -165,17 +165,15 @@
     return p.then(function (v) { return JSON.stringify(v); }, function () { return JSON.stringify({ status: 0 }); });
   }
 
-  // The client carries no service: it reads the catalog, and the schema of the page's
-  // service, from the API when it starts. The requests start now, while the client
-  // downloads, and the client takes their answers (prefetched) instead of waiting.
+  // The client carries no service: it reads from the API, as it starts, the schema of
+  // the page's service on a service's pages, else the catalog. The request starts now,
+  // while the client downloads, and the client takes its answer (prefetched) instead
+  // of waiting.
   var early = {};
   (function () {
-    early["/api/v1/catalog"] = fetch("/api/v1/catalog", { credentials: "same-origin" });
-    var m = /^\/[a-z]{2}\/services\/([a-z0-9-]+)(\/|$)/.exec(location.pathname);
-    if (m) {
-      var p = "/api/v1/services/" + m[1];
-      early[p] = fetch(p, { credentials: "same-origin" });
-    }
+    var m = /^\/[a-z]{2}\/(services|preview)\/([a-z0-9-]+)(\/|$)/.exec(location.pathname);
+    var p = m ? "/api/v1/services/" + m[2] : "/api/v1/catalog";
+    early[p] = fetch(p, { credentials: "same-origin" });
   })();
 
   window.lomake = {
