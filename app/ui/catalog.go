@@ -23,7 +23,7 @@ type CatalogPage struct {
 	topics []string // the topics ticked (topic), in the vocabulary's order
 	groups []string // the target groups ticked (group)
 	found  schemas.Filtered
-	finds  int // searches made: a new one changes what the live parts show
+	finds  int  // searches made: a new one changes what the live parts show
 	open   bool // the filters are unfolded
 
 	ctx  app.Context    // the page's own
