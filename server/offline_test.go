@@ -84,9 +84,11 @@ func evalAwait(script string, out any) chromedp.Action {
 	})
 }
 
-// waitWorker waits until the service worker controls the page, its caches filled.
+// waitWorker waits until the service worker controls the page, its caches filled: the
+// shell at install, the catalog and the schemas once the client ran.
 func waitWorker() chromedp.Action {
-	return chromedp.Poll(`navigator.serviceWorker.controller !== null`, nil, chromedp.WithPollingTimeout(30*time.Second))
+	return chromedp.Poll(`navigator.serviceWorker.controller !== null && window.lomakeContentKept === true`, nil,
+		chromedp.WithPollingTimeout(30*time.Second))
 }
 
 // poll waits for a script to become true.

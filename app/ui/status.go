@@ -77,6 +77,11 @@ func watchDevice() {
 	// and make bench wait for this mark; go-app's loader goes as soon as the client
 	// first yields, before the page is mounted).
 	app.Window().Get("document").Get("documentElement").Get("dataset").Set("client", "running")
+	// Now that the client has arrived, the service worker may take the catalog and the
+	// schemas for offline use (not before: they would share the line with the client).
+	if lo := app.Window().Get("lomake"); lo.Truthy() && lo.Get("precacheContent").Truthy() {
+		lo.Call("precacheContent")
+	}
 	if whenRunning != nil {
 		whenRunning()
 	}

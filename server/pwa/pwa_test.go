@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -227,6 +230,19 @@ func TestWorkerCachesTheAppForOffline(t *testing.T) {
 	}
 	if !strings.Contains(js, `path.startsWith("/auth/")`) {
 		t.Error("the worker does not leave identification alone")
+	}
+	// A worker that does not parse installs nothing, silently: check it as JavaScript
+	// where Node is (make test installs it for axe-core).
+	if node, err := exec.LookPath("node"); err == nil {
+		file := filepath.Join(t.TempDir(), "worker.js")
+		if err := os.WriteFile(file, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(node, "--check", file).CombinedOutput(); err != nil {
+			t.Errorf("the worker is not valid JavaScript: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("no node: the worker's syntax is not checked")
 	}
 }
 

@@ -7,6 +7,11 @@
 // schemas), identification (/auth/, /test-identification) and anything not GET.
 const cacheName = "lomake-{{.Version}}";
 const precache = {{.ResourcesToCache}}.filter((url) => url !== "/");
+// The catalog and the services' schemas are cached once a page's client runs and asks
+// for them ("lomake-content"), not at install: on a phone's first visit they would
+// compete with the client's own download. The shell is cached at install.
+const contentURLs = precache.filter((url) => url.startsWith("/api/"));
+const shell = precache.filter((url) => !url.startsWith("/api/"));
 const languages = ["fi", "sv", "en"];
 // How long a page may take from the network before the cached copy is shown: on a bus
 // with a bad connection, a slow network is no better than none.
@@ -15,7 +20,7 @@ const pageTimeout = 4000;
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(cacheName)
-      .then((cache) => cache.addAll(precache))
+      .then((cache) => cache.addAll(shell))
       .then(() => self.skipWaiting())
   );
 });
@@ -27,6 +32,34 @@ self.addEventListener("activate", (event) => {
       .then(() => self.clients.claim())
   );
 });
+
+self.addEventListener("message", (event) => {
+  if (event.data !== "lomake-content") {
+    return;
+  }
+  const reply = event.ports && event.ports[0];
+  event.waitUntil(cacheContent().then((done) => reply && reply.postMessage(done)));
+});
+
+// cacheContent caches what content is not cached yet, one request at a time (a phone's
+// line is the resident's); it resolves false if the network went away meanwhile.
+async function cacheContent() {
+  const cache = await caches.open(cacheName);
+  for (const url of contentURLs) {
+    if (await cache.match(url)) {
+      continue;
+    }
+    try {
+      const response = await fetch(url);
+      if (response.ok) {
+        await cache.put(url, response);
+      }
+    } catch (err) {
+      return false;
+    }
+  }
+  return true;
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;

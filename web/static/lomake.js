@@ -185,6 +185,23 @@
       return p;
     },
 
+    // precacheContent asks the service worker to keep the catalog and every service's
+    // schema for offline use, once the client runs; it resolves true when they are
+    // kept (window.lomakeContentKept is set then too).
+    precacheContent: function () {
+      if (!navigator.serviceWorker) return Promise.resolve(false);
+      return navigator.serviceWorker.ready.then(function (reg) {
+        return new Promise(function (resolve) {
+          var c = new MessageChannel();
+          c.port1.onmessage = function (e) {
+            window.lomakeContentKept = e.data === true;
+            resolve(e.data === true);
+          };
+          reg.active.postMessage("lomake-content", [c.port2]);
+        });
+      }, function () { return false; });
+    },
+
     // updatable: the page came from an installed version, so a service worker that
     // activates later is a new version, not the first install.
     updatable: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
