@@ -14,8 +14,8 @@ import (
 
 // CatalogPage lists the services alphabetically, found by a search and narrowed by
 // topic and target group. The page is drawn once; a keystroke or a tick re-renders
-// only its live parts (catalogPart), as go-app would
-// otherwise render the whole page and sixty cards again for every key.
+// only its live parts (catalogPart), as go-app would otherwise render the whole page
+// and sixty cards again for every key.
 type CatalogPage struct {
 	app.Compo
 	route  route
