@@ -45,6 +45,9 @@ type Channel struct {
 	Email  string `json:"email,omitempty"`  // email
 }
 
+// Tel is a phone channel's number as a tel: address: its digits (and +).
+func (c Channel) Tel() string { return "tel:" + phonePattern.Replace(c.Number) }
+
 // Topics are the topics a service may name in x-service.topics, in the order the
 // catalog's filter shows them. Their names are messages "topic.<id>".
 var Topics = []string{
@@ -57,6 +60,7 @@ var Topics = []string{
 // order the catalog's filter shows them. Their names are messages "group.<id>".
 var TargetGroups = []string{"residents", "families", "young-people", "seniors", "companies", "associations"}
 
+// phonePattern strips what a phone number may be written with besides its digits.
 var phonePattern = strings.NewReplacer(" ", "", "-", "")
 
 // entry checks x-service and builds the entry from it.

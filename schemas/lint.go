@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
 	"reflect"
 	"sort"
 	"strings"
@@ -17,35 +16,23 @@ import (
 // refuses, and the test documents of testdata (nil when there are none) that are not
 // judged as they say.
 func Lint(fsys, testdata fs.FS) []string {
-	names, err := fs.Glob(fsys, "*.json")
+	services, problems, err := loadAll(fsys)
 	if err != nil {
 		return []string{err.Error()}
 	}
-	var problems []string
-	r := &Registry{byID: map[string]*Service{}}
-	codes := map[string]string{}
-	for _, name := range names {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
-			continue
-		}
-		s, errs := Parse(strings.TrimSuffix(path.Base(name), ".json"), b)
-		for _, e := range errs {
-			problems = append(problems, name+": "+e)
-		}
-		if s == nil {
-			continue
-		}
-		if other, dup := codes[s.Code]; dup {
-			problems = append(problems, fmt.Sprintf("%s: #/x-service: code %q is used by %s too: give each service its own", name, s.Code, other))
-		}
-		codes[s.Code] = name
+	r := Catalog(nil)
+	for _, s := range services {
 		r.insert(s)
 		for _, p := range s.badExamples() {
-			problems = append(problems, name+": "+p)
+			problems = append(problems, s.ID+".json: "+p)
 		}
 	}
+	// In file order, each file's problems as they were found.
+	sort.SliceStable(problems, func(i, j int) bool {
+		fi, _, _ := strings.Cut(problems[i], ": ")
+		fj, _, _ := strings.Cut(problems[j], ": ")
+		return fi < fj
+	})
 	if testdata != nil {
 		problems = append(problems, CheckTestdata(r, testdata)...)
 	}

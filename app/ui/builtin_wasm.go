@@ -4,6 +4,6 @@ import "github.com/lomake/lomake/schemas"
 
 // builtinServices: the client carries no schema (services.go); until Prepare has read
 // the catalog, there are none.
-func builtinServices() *schemas.Registry { return empty }
+func builtinServices() *schemas.Registry { return noServices }
 
-var empty = schemas.Catalog(nil)
+var noServices = schemas.Catalog(nil)

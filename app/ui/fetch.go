@@ -38,6 +38,11 @@ func fetch(method, url, payload string, headers map[string]string) (int, []byte,
 	if err != nil {
 		return 0, nil, err
 	}
+	return readAnswer(res)
+}
+
+// readAnswer reads a fetch Response: its status and body (none past maxAnswer).
+func readAnswer(res app.Value) (int, []byte, error) {
 	status := res.Get("status").Int()
 	text, err := await(res.Call("text"))
 	if err != nil {

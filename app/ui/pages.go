@@ -112,10 +112,9 @@ func channelItem(lang string, c schemas.Channel) app.UI {
 	case "pdf":
 		return app.Li().Body(app.A().Href(c.URL).Attr("rel", "noopener").Text(c.Title.In(lang)))
 	case "phone":
-		tel := "tel:" + strings.NewReplacer(" ", "", "-", "").Replace(c.Number)
 		return app.Li().Body(
 			app.Text(t(lang, "service.phone")+": "),
-			app.A().Href(tel).Text(c.Number),
+			app.A().Href(c.Tel()).Text(c.Number),
 			app.Text(" ("+c.Hours.In(lang)+")"),
 		)
 	default:

@@ -114,16 +114,7 @@ func (p *PreviewPage) follow(ctx app.Context) {
 // the one the client had.
 func freshService(id string) *schemas.Service {
 	status, body, err := fetch(http.MethodGet, servicePath(id), "", map[string]string{"Cache-Control": "no-cache"})
-	var ss apiv1.ServiceSchema
-	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {
-		return nil
-	}
-	s, errs := schemas.Parse(id, ss.Schema)
-	if len(errs) > 0 {
-		return nil
-	}
-	registry().Put(s)
-	return s
+	return takeService(id, status, body, err)
 }
 
 func (p *PreviewPage) Render() app.UI {

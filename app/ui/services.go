@@ -99,16 +99,24 @@ func loadService(id string) *schemas.Service {
 
 // fetchService reads a service's schema and adds its form to the client's services.
 func fetchService(id string) *schemas.Service {
-	reg := registry()
 	status, body, err := prefetched(servicePath(id))
+	return takeService(id, status, body, err)
+}
+
+// takeService puts the form of a GET /services/{id} answer in the client's services,
+// in place of any it had; nil if the answer has none.
+func takeService(id string, status int, body []byte, err error) *schemas.Service {
 	var ss apiv1.ServiceSchema
 	if err != nil || status != http.StatusOK || json.Unmarshal(body, &ss) != nil {
 		return nil
 	}
-	if err := reg.Add(id, ss.Schema); err != nil && reg.Service(id) == nil {
-		app.Log(err)
+	s, errs := schemas.Parse(id, ss.Schema)
+	if len(errs) > 0 {
+		app.Log("the service", id, "does not load:", errs)
+		return nil
 	}
-	return reg.Service(id)
+	registry().Put(s)
+	return s
 }
 
 // withService calls f on the UI goroutine with the service and its form, at once if
@@ -131,12 +139,9 @@ func servicePath(id string) string { return apiv1.Prefix + "/services/" + url.Pa
 func prefetched(path string) (int, []byte, error) {
 	if lo := app.Window().Get("lomake"); lo.Truthy() && lo.Get("prefetched").Truthy() {
 		if p := lo.Call("prefetched", path); p.Truthy() {
-			res, err := await(p)
-			if err == nil && res.Truthy() {
-				status := res.Get("status").Int()
-				text, err := await(res.Call("text"))
-				if err == nil {
-					return status, []byte(text.String()), nil
+			if res, err := await(p); err == nil && res.Truthy() {
+				if status, body, err := readAnswer(res); err == nil {
+					return status, body, nil
 				}
 			}
 		}
