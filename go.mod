@@ -58,3 +58,7 @@ replace github.com/xeipuuv/gojsonschema => ./third_party/gojsonschema
 // go-i18n v2.7.0 with its templates filled without text/template
 // (third_party/go-i18n/README.lomake.md).
 replace github.com/nicksnyder/go-i18n/v2 => ./third_party/go-i18n
+
+// go-app v10.1.11 processing a frame as soon as its events are handled
+// (third_party/go-app/README.lomake.md).
+replace github.com/maxence-charriere/go-app/v10 => ./third_party/go-app
