@@ -647,6 +647,9 @@ func TestPagesStartTheClientEarlyAndBlockNothing(t *testing.T) {
 	if !regexp.MustCompile(`instantiateStreaming\(\s*fetch\("/web/app.wasm"\)`).MatchString(js) || strings.Contains(js, `fetchWithProgress("/web/app.wasm"`) {
 		t.Errorf("app.js does not compile the network's answer (has go-app's app.js changed?):\n%s", js)
 	}
+	if !regexp.MustCompile(`setTimeout\(resolve, 0\)\);\s*go\.run\(`).MatchString(js) {
+		t.Errorf("app.js starts Go in the task that instantiated the client (has go-app's app.js changed?):\n%s", js)
+	}
 	if strings.Contains(get(h, "/fi/services/dog-registration/form?wasm=false").Body.String(), `rel="preload" href="/web/app.wasm"`) {
 		t.Error("a page without the client (?wasm=false) still downloads it")
 	}
