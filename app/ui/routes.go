@@ -14,30 +14,32 @@ import (
 	"github.com/lomake/lomake/locales"
 )
 
-// pages are the portal's addresses. Any other address is not found.
+// pages are the portal's addresses, as regular expressions. Any other address is not
+// found. They stay text until matched: go-app compiles its own copies, and compiling
+// them at package init cost every start of the client in its first task.
 var pages = []struct {
-	path *regexp.Regexp
+	path string
 	page func() app.Composer
 }{
-	{regexp.MustCompile(`^/(fi|sv|en)/?$`), func() app.Composer { return &CatalogPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/?$`), func() app.Composer { return &ServicePage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`), func() app.Composer { return &FormPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`), func() app.Composer { return &SentPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/preview/[a-z0-9-]+/?$`), func() app.Composer { return &PreviewPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/login/?$`), func() app.Composer { return &LoginPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/(register|profile)/?$`), func() app.Composer { return &AccountPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/home/?$`), func() app.Composer { return &HomePage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/folder/?$`), func() app.Composer { return &FolderPage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/folder/` + casePattern + `/?$`), func() app.Composer { return &CasePage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/backoffice/?$`), func() app.Composer { return &BackofficePage{} }},
-	{regexp.MustCompile(`^/(fi|sv|en)/backoffice/` + casePattern + `/?$`), func() app.Composer { return &BackofficeCasePage{} }},
+	{`^/(fi|sv|en)/?$`, func() app.Composer { return &CatalogPage{} }},
+	{`^/(fi|sv|en)/services/[a-z0-9-]+/?$`, func() app.Composer { return &ServicePage{} }},
+	{`^/(fi|sv|en)/services/[a-z0-9-]+/form/?$`, func() app.Composer { return &FormPage{} }},
+	{`^/(fi|sv|en)/services/[a-z0-9-]+/sent/?$`, func() app.Composer { return &SentPage{} }},
+	{`^/(fi|sv|en)/preview/[a-z0-9-]+/?$`, func() app.Composer { return &PreviewPage{} }},
+	{`^/(fi|sv|en)/login/?$`, func() app.Composer { return &LoginPage{} }},
+	{`^/(fi|sv|en)/(register|profile)/?$`, func() app.Composer { return &AccountPage{} }},
+	{`^/(fi|sv|en)/home/?$`, func() app.Composer { return &HomePage{} }},
+	{`^/(fi|sv|en)/folder/?$`, func() app.Composer { return &FolderPage{} }},
+	{`^/(fi|sv|en)/folder/` + casePattern + `/?$`, func() app.Composer { return &CasePage{} }},
+	{`^/(fi|sv|en)/backoffice/?$`, func() app.Composer { return &BackofficePage{} }},
+	{`^/(fi|sv|en)/backoffice/` + casePattern + `/?$`, func() app.Composer { return &BackofficeCasePage{} }},
 }
 
 // casePattern is a case number in an address (HEL-KOI-2026-000123): only such a
 // segment reaches the API's path.
 const casePattern = `HEL-[A-Z]{3}-[0-9]{4}-[0-9]{1,12}`
 
-var caseNumberRE = regexp.MustCompile(`^` + casePattern + `$`)
+var caseNumberRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + casePattern + `$`) })
 
 var registerOnce sync.Once
 
@@ -46,7 +48,7 @@ var registerOnce sync.Once
 func Register() {
 	registerOnce.Do(func() {
 		for _, p := range pages {
-			app.RouteWithRegexp(p.path.String(), p.page)
+			app.RouteWithRegexp(p.path, p.page)
 		}
 		// Last, every other address: go-app would otherwise answer the server's
 		// prerendering with a bare "404 page not found" and show its own page in the
@@ -58,13 +60,21 @@ func Register() {
 // Routed reports whether path is one of the portal's pages; a service's pages are
 // routed whether or not the service exists.
 func Routed(path string) bool {
-	for _, p := range pages {
-		if p.path.MatchString(path) {
+	for _, re := range pagePaths() {
+		if re.MatchString(path) {
 			return true
 		}
 	}
 	return false
 }
+
+var pagePaths = sync.OnceValue(func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(pages))
+	for i, p := range pages {
+		out[i] = regexp.MustCompile(p.path)
+	}
+	return out
+})
 
 // NotFoundPath is an address that is no page, in lang: the server prerenders the
 // not-found page of an address without a language at it.
@@ -115,7 +125,7 @@ func parseRoute(u *url.URL) route {
 	if len(segs) >= 3 && (segs[1] == "services" || segs[1] == "preview") {
 		r.service = segs[2]
 	}
-	if len(segs) == 3 && (segs[1] == "folder" || segs[1] == "backoffice") && caseNumberRE.MatchString(segs[2]) {
+	if len(segs) == 3 && (segs[1] == "folder" || segs[1] == "backoffice") && caseNumberRE().MatchString(segs[2]) {
 		r.caseNumber = segs[2]
 	}
 	return r

@@ -79,13 +79,13 @@ func receivedCase(number string) string {
 	return received.cases[number]
 }
 
-var caseTail = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,12}$`)
+var caseTail = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}-[0-9]{1,12}$`) })
 
 // caseNumberOf reports whether s has the form of a case number of the service with
 // this code (HEL-KOI-2026-000123), so that nothing else reaches the API's path.
 func caseNumberOf(s, code string) bool {
 	tail, ok := strings.CutPrefix(s, "HEL-"+code+"-")
-	return ok && code != "" && caseTail.MatchString(tail)
+	return ok && code != "" && caseTail().MatchString(tail)
 }
 
 // ownCase asks the server whether a case of the service is the signed-in user's: the

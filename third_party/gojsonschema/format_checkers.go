@@ -129,20 +129,36 @@ var (
 		},
 	}
 
+	// Compiled on first use (Lomake's change, see lazyRegexp).
+
 	// Regex credit: https://www.socketloop.com/tutorials/golang-validate-hostname
-	rxHostname = regexp.MustCompile(`^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9]))*$`)
+	rxHostname = &lazyRegexp{expr: `^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9]))*$`}
 
 	// Use a regex to make sure curly brackets are balanced properly after validating it as a AURI
-	rxURITemplate = regexp.MustCompile("^([^{]*({[^}]*})?)*$")
+	rxURITemplate = &lazyRegexp{expr: "^([^{]*({[^}]*})?)*$"}
 
-	rxUUID = regexp.MustCompile("^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
+	rxUUID = &lazyRegexp{expr: "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"}
 
-	rxJSONPointer = regexp.MustCompile("^(?:/(?:[^~/]|~0|~1)*)*$")
+	rxJSONPointer = &lazyRegexp{expr: "^(?:/(?:[^~/]|~0|~1)*)*$"}
 
-	rxRelJSONPointer = regexp.MustCompile("^(?:0|[1-9][0-9]*)(?:#|(?:/(?:[^~/]|~0|~1)*)*)$")
+	rxRelJSONPointer = &lazyRegexp{expr: "^(?:0|[1-9][0-9]*)(?:#|(?:/(?:[^~/]|~0|~1)*)*)$"}
 
 	lock = new(sync.RWMutex)
 )
+
+// lazyRegexp compiles its expression when first matched (Lomake's change): compiled at
+// package init, these cost every start of the browser client 15-40 ms in its first
+// task, and Lomake's forms rarely use their formats.
+type lazyRegexp struct {
+	once sync.Once
+	expr string
+	rx   *regexp.Regexp
+}
+
+func (l *lazyRegexp) MatchString(s string) bool {
+	l.once.Do(func() { l.rx = regexp.MustCompile(l.expr) })
+	return l.rx.MatchString(s)
+}
 
 // Add adds a FormatChecker to the FormatCheckerChain
 // The name used will be the value used for the format key in your json schema
