@@ -33,7 +33,9 @@ func main() {
 	// A page validates one form: the client fetches the catalog and the page's own
 	// schema (ui.Prepare), and compiles it when first needed.
 	schemas.CompileOnUse = true
-	ui.Register()
+	ui.Register() // go-app compiles the pages' paths
+	mark("lomake-routes")
+	yield()
 	ui.Prepare(app.Window().URL())
 	mark("lomake-services")
 	yield()
