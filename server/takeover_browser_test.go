@@ -188,3 +188,31 @@ func TestBrowserEmptiedRequiredField(t *testing.T) {
 		t.Errorf("first name's message %q (want the missing first name), last name's %q (want none)", first, last)
 	}
 }
+
+// TestBrowserLongFormFailedSend: on a long form left empty, Next focuses the summary of
+// every problem, and each field in it then shows its own message too (they follow the
+// summary by a frame, see the client's showErrors).
+func TestBrowserLongFormFailedSend(t *testing.T) {
+	ctx := browser(t)
+	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+	run := steps(t, ctx)
+	run("open the form", open(srv.base+"/fi/services/hundred-fields/form"),
+		chromedp.WaitReady(clientRunning, chromedp.ByQuery))
+	run("Next with nothing answered", chromedp.Click(`#form .actions button[type="submit"]`, chromedp.ByQuery),
+		waitFocus("error-summary"))
+	var entries int
+	run("the summary", chromedp.Evaluate(`document.querySelectorAll("#error-summary li a").length`, &entries))
+	if entries <= 10 {
+		t.Fatalf("the summary links %d problems on this page; the test wants many", entries)
+	}
+	// Every entry's field says what is wrong, under it.
+	const silent = `[...document.querySelectorAll("#error-summary a")]
+		.map(a => a.getAttribute("href").slice(1))
+		.filter(id => !(document.getElementById(id + "-error") || {}).textContent)`
+	var left []string
+	err := chromedp.Run(ctx, chromedp.Poll(silent+`.length === 0`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		_ = chromedp.Run(ctx, chromedp.Evaluate(silent, &left))
+		t.Fatalf("%d of %d fields in the summary show no message: %v", len(left), entries, left)
+	}
+}

@@ -29,7 +29,10 @@ type FormPage struct {
 	shown map[string]schemas.Violation
 	// summary is the error summary shown after a failed Next or Send, in form order.
 	summary []schemas.Violation
-	alert   string // message id of a sending problem
+	// shownGen counts the failed Nexts and Sends whose fields' messages are on their
+	// way (showErrors).
+	shownGen int
+	alert    string // message id of a sending problem
 	// conditions is which of the form's conditions applied at the last render
 	// (schemas.ConditionState): an answer that changes it shows or hides fields.
 	conditions string
@@ -613,14 +616,38 @@ func (p *FormPage) previous(ctx app.Context, e app.Event) {
 	}
 }
 
-// showErrors puts problems under their fields and in a focused summary at the top.
+// showErrors puts problems in a focused summary at the top and under their fields.
+//
+// The fields' messages follow once the browser has drawn the summary: each message
+// re-renders its field, and on a long form left mostly empty (50 problems) that was
+// most of the time between the tap and the summary, which is what the resident and a
+// screen reader go to first. The fields below are off the screen then; their
+// messages appear a frame later.
 func (p *FormPage) showErrors(ctx app.Context, vs []schemas.Violation) {
 	p.summary = vs
+	p.setTitle(ctx)
+	p.focusAfterRender("error-summary")
+	if len(vs) <= inlineAtOnce {
+		p.showInline(vs)
+		return
+	}
+	p.shownGen++
+	gen := p.shownGen
+	afterPaint(ctx, func(ctx app.Context) {
+		if gen == p.shownGen { // no other Next or Send since
+			p.showInline(vs)
+		}
+	})
+}
+
+// inlineAtOnce is how many fields' messages showErrors shows in the summary's own
+// frame: a short form's cost nothing noticeable.
+const inlineAtOnce = 10
+
+func (p *FormPage) showInline(vs []schemas.Violation) {
 	for _, v := range vs {
 		p.shown[v.Pointer] = v
 	}
-	p.setTitle(ctx)
-	p.focusAfterRender("error-summary")
 }
 
 // check validates the document again after a field changed and updates what is shown

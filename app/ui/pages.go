@@ -373,6 +373,39 @@ func paragraphs(s string) []app.UI {
 }
 
 // focus moves keyboard focus to an element, for after a page or step change.
+// afterPaint calls f on the UI goroutine once the browser has drawn what the current
+// render changes: a timeout set from the next animation frame's callback runs after
+// that frame. Another timeout covers a page that draws no frames (a hidden tab).
+func afterPaint(ctx app.Context, f func(app.Context)) {
+	w := app.Window()
+	var frame, run app.Func
+	var frameID, fallbackID app.Value
+	done := false
+	run = app.FuncOf(func(app.Value, []app.Value) any {
+		if done {
+			return nil
+		}
+		done = true
+		w.Call("cancelAnimationFrame", frameID)
+		w.Call("clearTimeout", fallbackID)
+		frame.Release()
+		run.Release()
+		ctx.Dispatch(f)
+		return nil
+	})
+	frames := 0
+	frame = app.FuncOf(func(app.Value, []app.Value) any {
+		if frames++; frames == 1 {
+			frameID = w.Call("requestAnimationFrame", frame)
+			return nil
+		}
+		w.Call("setTimeout", run, 0)
+		return nil
+	})
+	frameID = w.Call("requestAnimationFrame", frame)
+	fallbackID = w.Call("setTimeout", run, 250)
+}
+
 func focus(id string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Call("focus")
