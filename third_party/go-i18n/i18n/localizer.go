@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"github.com/nicksnyder/go-i18n/v2/internal/plural"
@@ -25,6 +26,27 @@ type Localizer struct {
 	// tags is the list of language tags that the Localizer checks
 	// in order when localizing a message.
 	tags []language.Tag
+
+	// matched is the bundle's language for tags, as last matched (Lomake's change):
+	// the same until the bundle gains a language, which gives it a new matcher.
+	matched atomic.Pointer[matchedTag]
+}
+
+type matchedTag struct {
+	matcher language.Matcher
+	tag     language.Tag
+}
+
+// match returns the bundle's language that best matches the Localizer's tags.
+// Matching took most of the time of a Localize call.
+func (l *Localizer) match() language.Tag {
+	if m := l.matched.Load(); m != nil && m.matcher == l.bundle.matcher {
+		return m.tag
+	}
+	_, i, _ := l.bundle.matcher.Match(l.tags...)
+	tag := l.bundle.tags[i]
+	l.matched.Store(&matchedTag{matcher: l.bundle.matcher, tag: tag})
+	return tag
 }
 
 // NewLocalizer returns a new Localizer that looks up messages
@@ -189,8 +211,7 @@ func (l *Localizer) LocalizeWithTag(lc *LocalizeConfig) (string, language.Tag, e
 }
 
 func (l *Localizer) getMessageTemplate(id string, defaultMessage *Message) (language.Tag, *MessageTemplate, error) {
-	_, i, _ := l.bundle.matcher.Match(l.tags...)
-	tag := l.bundle.tags[i]
+	tag := l.match()
 	mt := l.bundle.getMessageTemplate(tag, id)
 	if mt != nil {
 		return tag, mt, nil
