@@ -655,6 +655,30 @@ func TestPagesStartTheClientEarlyAndBlockNothing(t *testing.T) {
 	}
 }
 
+// A boolean attribute that is false is not in a prerendered page: HTML reads
+// open="false" as open (the catalog's filters were unfolded until the client ran, a
+// whole screen that then vanished on a phone).
+func TestPrerenderedBooleansFalseAreLeftOut(t *testing.T) {
+	h := newHandler(t)
+	falseAttr := regexp.MustCompile(`\s(open|hidden|disabled|required|checked|selected|readonly|multiple|autofocus)="false"`)
+	for _, path := range []string{"/fi/", "/sv/?q=koira", "/fi/services/dog-registration", "/fi/services/dog-registration/form", "/en/login"} {
+		page := get(h, path).Body.String()
+		if m := falseAttr.FindString(page); m != "" {
+			t.Errorf("%s has%s", path, m)
+		}
+	}
+	filters := regexp.MustCompile(`<details[^>]*\sid="catalog-filters"[^>]*>`)
+	for path, open := range map[string]bool{"/fi/": false, "/fi/?topic=pets": true} {
+		tag := filters.FindString(get(h, path).Body.String())
+		if tag == "" {
+			t.Fatalf("%s has no filters", path)
+		}
+		if got := strings.Contains(tag, " open"); got != open {
+			t.Errorf("%s: the filters are %s, want open %v", path, tag, open)
+		}
+	}
+}
+
 // dogOnly is a registry of one service, the dog registration.
 func dogOnly(t *testing.T) *schemas.Registry {
 	t.Helper()

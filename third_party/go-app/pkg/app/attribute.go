@@ -87,28 +87,29 @@ func setJSAttribute(jsElement Value, name, value string) {
 	case "readonly":
 		jsElement.Set("readOnly", toBool(value))
 
-	case "async",
-		"autofocus",
-		"autoplay",
-		"checked",
-		"default",
-		"defer",
-		"disabled",
-		"hidden",
-		"loop",
-		"multiple",
-		"muted",
-		"open",
-		"required",
-		"reversed",
-		"selected":
-		jsElement.Set(name, toBool(value))
-
 	default:
+		if isBooleanAttribute(name) {
+			jsElement.Set(name, toBool(value))
+			return
+		}
 		jsElement.Call("setAttribute", name, value)
 	}
 }
 
 func deleteJSAttribute(jsElement Value, name string) {
 	jsElement.Call("removeAttribute", name)
+}
+
+// isBooleanAttribute reports whether the attribute is one that setJSAttribute sets as
+// a boolean property (Lomake: shared with the server's encoder, which leaves such an
+// attribute out when false; "ismap" and "readonly" are set above, by their property
+// names).
+func isBooleanAttribute(name string) bool {
+	switch name {
+	case "async", "autofocus", "autoplay", "checked", "default", "defer", "disabled",
+		"hidden", "loop", "multiple", "muted", "open", "required", "reversed", "selected",
+		"ismap", "readonly":
+		return true
+	}
+	return false
 }

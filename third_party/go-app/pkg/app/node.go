@@ -743,6 +743,11 @@ func (m nodeManager) encodeHTMLAttribute(ctx Context, w *bytes.Buffer, name, val
 			return
 		}
 	}
+	// Lomake: a boolean attribute set to false is left out, as the browser side
+	// does (setJSAttribute). Upstream writes open="false", which HTML reads as open.
+	if value == "false" && isBooleanAttribute(name) {
+		return
+	}
 
 	w.WriteString(" ")
 	w.WriteString(name)
