@@ -641,7 +641,7 @@ func (p *FormPage) showErrors(ctx app.Context, vs []schemas.Violation) {
 }
 
 // inlineAtOnce is how many fields' messages showErrors shows in the summary's own
-// frame: a short form's cost nothing noticeable.
+// frame: a few cost nothing a resident would notice.
 const inlineAtOnce = 10
 
 func (p *FormPage) showInline(vs []schemas.Violation) {

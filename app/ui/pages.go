@@ -372,7 +372,6 @@ func paragraphs(s string) []app.UI {
 	return out
 }
 
-// focus moves keyboard focus to an element, for after a page or step change.
 // afterPaint calls f on the UI goroutine once the browser has drawn what the current
 // render changes: a timeout set from the next animation frame's callback runs after
 // that frame. Another timeout covers a page that draws no frames (a hidden tab).
@@ -406,6 +405,7 @@ func afterPaint(ctx app.Context, f func(app.Context)) {
 	fallbackID = w.Call("setTimeout", run, 250)
 }
 
+// focus moves keyboard focus to an element, for after a page or step change.
 func focus(id string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Call("focus")
