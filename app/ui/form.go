@@ -635,7 +635,9 @@ func (p *FormPage) showErrors(ctx app.Context, vs []schemas.Violation) {
 	gen := p.shownGen
 	afterPaint(ctx, func(ctx app.Context) {
 		if gen == p.shownGen { // no other Next or Send since
-			p.showInline(vs)
+			// The summary as it is now: a field fixed meanwhile has left it (check
+			// compacts it in place, so vs may no longer read as it did).
+			p.showInline(p.summary)
 		}
 	})
 }
