@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -675,6 +676,24 @@ func TestPrerenderedBooleansFalseAreLeftOut(t *testing.T) {
 		}
 		if got := strings.Contains(tag, " open"); got != open {
 			t.Errorf("%s: the filters are %s, want open %v", path, tag, open)
+		}
+	}
+}
+
+// TestPrerenderedValuesAreEscaped holds what a visitor puts in a link to the page's
+// attributes: a search for `"><b id=injected>` is the search box's value, not markup.
+func TestPrerenderedValuesAreEscaped(t *testing.T) {
+	h := newHandler(t)
+	for _, payload := range []string{`"><b id=injected>x</b>`, `" autofocus onfocus="alert(1)`, `'><b id=injected>`} {
+		for _, lang := range []string{"fi", "sv", "en"} {
+			path := "/" + lang + "/?q=" + url.QueryEscape(payload)
+			page := get(h, path).Body.String()
+			if strings.Contains(page, "<b id=injected>") || strings.Contains(page, ` onfocus="alert`) {
+				t.Errorf("%s: the query became markup", path)
+			}
+			if want := `value="` + html.EscapeString(payload) + `"`; !strings.Contains(page, want) {
+				t.Errorf("%s: no search box with %s", path, want)
+			}
 		}
 	}
 }

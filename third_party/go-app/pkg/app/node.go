@@ -5,7 +5,6 @@ import (
 	"html"
 	"io"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/errors"
@@ -752,8 +751,12 @@ func (m nodeManager) encodeHTMLAttribute(ctx Context, w *bytes.Buffer, name, val
 	w.WriteString(" ")
 	w.WriteString(name)
 	if value != "" && value != "true" {
-		w.WriteString("=")
-		w.WriteString(strconv.Quote(resolveAttributeURLValue(name, value, ctx.ResolveStaticResource)))
+		// Lomake: escaped for HTML. Upstream quoted the value as a Go string
+		// (strconv.Quote), which HTML does not read: a value holding `">` ended the
+		// attribute and the tag, and what followed it became markup.
+		w.WriteString(`="`)
+		w.WriteString(html.EscapeString(resolveAttributeURLValue(name, value, ctx.ResolveStaticResource)))
+		w.WriteByte('"')
 	}
 }
 
