@@ -168,26 +168,38 @@ type rawBranch struct {
 	Properties   json.RawMessage            `json:"properties"`
 }
 
+// decode reads what a branch says from a node as written, without its fields' own
+// schemas or whatever else it holds.
+func (r *rawBranch) decode(raw json.RawMessage) error {
+	return decodeShallow(raw, r, map[string]*json.RawMessage{
+		"if": &r.If, "then": &r.Then, "else": &r.Else, "properties": &r.Properties,
+		"items": nil, "definitions": nil, "x-ui": nil, "x-i18n": nil, "x-service": nil, "oneOf": nil,
+	})
+}
+
 // conditions builds an object's conditions from its node as written, and the fields
 // the conditions declare that the object does not.
 func (b *builder) conditions(path string, raw json.RawMessage, declared map[string]bool) (conds []*Condition, extra []*Node) {
 	var r rawBranch
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := r.decode(raw); err != nil {
 		return nil, nil
 	}
 	branch := func(path string, raw json.RawMessage) *Condition {
 		var br rawBranch
-		if err := json.Unmarshal(raw, &br); err != nil {
+		if err := br.decode(raw); err != nil {
 			b.problem(path, "%v", err)
 			return &Condition{}
 		}
 		c := &Condition{required: br.Required}
 		c.fields = append(c.fields, br.Required...)
 		if len(br.Properties) > 0 {
-			keys, _ := objectKeys(br.Properties)
-			var props map[string]json.RawMessage
-			_ = json.Unmarshal(br.Properties, &props)
-			for _, k := range keys {
+			members, _ := objectMembers(br.Properties)
+			props := make(map[string]json.RawMessage, len(members))
+			for _, m := range members {
+				props[m.key] = m.value
+			}
+			for _, m := range members {
+				k := m.key
 				if declared[k] {
 					// A rule on a field the object shows anyway (a tighter minimum):
 					// it does not make the field conditional.
@@ -248,24 +260,29 @@ func (b *builder) conditions(path string, raw json.RawMessage, declared map[stri
 // withDefinitions returns an if schema that can stand alone: a $ref in it points into
 // the file's definitions, which it gets a copy of.
 func (b *builder) withDefinitions(raw json.RawMessage) []byte {
-	var root struct {
-		Definitions json.RawMessage `json:"definitions"`
-	}
-	if _, err := b.resolve("#/definitions"); err != nil || json.Unmarshal(b.root, &root) != nil {
-		return raw
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
-		return raw
-	}
-	if _, ok := m["definitions"]; !ok {
-		m["definitions"] = root.Definitions
-	}
-	out, err := json.Marshal(m)
+	defs, err := b.resolve("#/definitions")
 	if err != nil {
 		return raw
 	}
-	return out
+	members, err := objectMembers(raw)
+	if err != nil {
+		return raw
+	}
+	for _, m := range members {
+		if m.key == "definitions" {
+			return raw
+		}
+	}
+	out := make([]byte, 0, len(raw)+len(defs)+16)
+	out = append(out, `{"definitions":`...)
+	out = append(out, defs...)
+	for _, m := range members {
+		out = append(out, ',')
+		out = append(out, m.rawKey...)
+		out = append(out, ':')
+		out = append(out, m.value...)
+	}
+	return append(out, '}')
 }
 
 // markConditional marks an object's fields that are shown only while a condition

@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -172,7 +171,11 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 		return &Node{Name: name}
 	}
 	var r rawNode
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := decodeShallow(raw, &r, map[string]*json.RawMessage{
+		"properties": &r.Properties, "items": &r.Items,
+		// the conditions' own reading: see conditions
+		"allOf": nil, "if": nil, "then": nil, "else": nil, "dependencies": nil, "definitions": nil,
+	}); err != nil {
 		b.problem(path, "%v", err)
 		return &Node{Name: name}
 	}
@@ -281,14 +284,14 @@ func (b *builder) properties(path string, r rawNode, extra []*Node) []*Node {
 	var keys []string
 	props := map[string]json.RawMessage{}
 	if len(r.Properties) > 0 {
-		var err error
-		if keys, err = objectKeys(r.Properties); err != nil {
+		members, err := objectMembers(r.Properties)
+		if err != nil {
 			b.problem(path, "properties: %v", err)
 			return nil
 		}
-		if err := json.Unmarshal(r.Properties, &props); err != nil {
-			b.problem(path, "properties: %v", err)
-			return nil
+		for _, m := range members {
+			keys = append(keys, m.key)
+			props[m.key] = m.value
 		}
 	}
 	built := map[string]*Node{}
@@ -341,113 +344,22 @@ func (b *builder) resolve(ref string) (json.RawMessage, error) {
 	cur := b.root
 	for _, seg := range strings.Split(ref[2:], "/") {
 		seg = unescapePointer(seg)
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(cur, &obj); err != nil {
+		members, err := objectMembers(cur)
+		if err != nil {
 			return nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}
-		next, ok := obj[seg]
-		if !ok {
+		var next json.RawMessage
+		for _, m := range members {
+			if m.key == seg { // the last one, as a decoded object has it
+				next = m.value
+			}
+		}
+		if next == nil {
 			return nil, fmt.Errorf("$ref %q: %q not found", ref, seg)
 		}
 		cur = next
 	}
 	return cur, nil
-}
-
-// objectKeys returns a JSON object's keys in the order they are written.
-//
-// A form's objects are read for their keys at every level, and the browser client
-// parses its form as it starts: a JSON decoder took a fifth of a parse, so a valid
-// object is scanned once here, and anything else is left to the decoder (and its
-// errors).
-func objectKeys(raw json.RawMessage) ([]string, error) {
-	if keys, ok := scanKeys(raw); ok {
-		return keys, nil
-	}
-	return decodeKeys(raw)
-}
-
-// decodeKeys is objectKeys with a JSON decoder.
-func decodeKeys(raw json.RawMessage) ([]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("not an object")
-	}
-	var keys []string
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, t.(string))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil, err
-		}
-	}
-	return keys, nil
-}
-
-// scanKeys reads the keys of a JSON object in one pass over it, trusting that it is
-// valid JSON (it came out of a decoded document); ok is false for anything it does
-// not recognise as an object.
-func scanKeys(raw []byte) (keys []string, ok bool) {
-	i := skipSpace(raw, 0)
-	if i == len(raw) || raw[i] != '{' {
-		return nil, false
-	}
-	depth, wantKey := 0, false
-	for ; i < len(raw); i++ {
-		switch raw[i] {
-		case '"':
-			end, escaped := stringEnd(raw, i)
-			if end < 0 {
-				return nil, false
-			}
-			if depth == 1 && wantKey {
-				k := string(raw[i+1 : end])
-				if escaped && json.Unmarshal(raw[i:end+1], &k) != nil {
-					return nil, false
-				}
-				keys, wantKey = append(keys, k), false
-			}
-			i = end
-		case '{', '[':
-			depth++
-			wantKey = depth == 1
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return keys, skipSpace(raw, i+1) == len(raw)
-			}
-		case ',':
-			wantKey = depth == 1
-		}
-	}
-	return nil, false
-}
-
-// stringEnd returns the index of the quote that ends the JSON string starting at
-// raw[start], or -1, and whether the string holds an escape.
-func stringEnd(raw []byte, start int) (int, bool) {
-	escaped := false
-	for i := start + 1; i < len(raw); i++ {
-		switch raw[i] {
-		case '\\':
-			escaped = true
-			i++
-		case '"':
-			return i, escaped
-		}
-	}
-	return -1, escaped
-}
-
-func skipSpace(raw []byte, i int) int {
-	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 func unescapePointer(s string) string {

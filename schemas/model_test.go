@@ -32,17 +32,23 @@ func TestObjectKeys(t *testing.T) {
 			t.Errorf("objectKeys(%s) = %q, want an error", raw, keys)
 		}
 	}
-	// What scanKeys does not take whole goes to the decoder, as before.
-	for _, raw := range []string{`{"a":1`, `{"a":1}}`, `{"a":"b}`, `{"a":1} x`, `{"a":{"b":1}`} {
-		got, err := objectKeys(json.RawMessage(raw))
-		want, wantErr := decodeKeys(json.RawMessage(raw))
-		if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
-			t.Errorf("objectKeys(%s) = %q, %v; the decoder reads %q, %v", raw, got, err, want, wantErr)
+	// What the scan does not take whole goes to the decoder, which says what is wrong.
+	for _, raw := range []string{`{"a":1`, `{"a":1}}`, `{"a":"b}`, `{"a":1} x`, `{"a":{"b":1}`, `{"a" 1}`, `{"a":}`} {
+		if members, ok := scanObject([]byte(raw)); ok {
+			t.Errorf("scanObject(%s) takes %v", raw, members)
+		}
+		if keys, err := objectKeys(json.RawMessage(raw)); err == nil {
+			t.Errorf("objectKeys(%s) = %q, want an error", raw, keys)
 		}
 	}
-	// Every object in every service file, as the decoder reads it.
+}
+
+// TestScanAsTheDecoderReads holds the scan to encoding/json on every object and array
+// of every service file: the same members and elements, and a node and a branch
+// decoded shallow as the decoder decodes them whole.
+func TestScanAsTheDecoderReads(t *testing.T) {
 	files, _ := fs.Glob(embedded, "*.json")
-	objects := 0
+	objects, arrays := 0, 0
 	for _, name := range files {
 		data, _ := fs.ReadFile(embedded, name)
 		var walk func(raw json.RawMessage)
@@ -50,16 +56,34 @@ func TestObjectKeys(t *testing.T) {
 			var obj map[string]json.RawMessage
 			var arr []json.RawMessage
 			switch {
-			case json.Unmarshal(raw, &obj) == nil:
+			case json.Unmarshal(raw, &obj) == nil && obj != nil:
 				objects++
-				want, _ := decodeKeys(raw)
-				if got, ok := scanKeys(raw); !ok || !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s: scanKeys = %q, %v; the decoder reads %q", name, got, ok, want)
+				want, _ := decodeMembers(raw)
+				if got, ok := scanObject(raw); !ok || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s: scanObject(%.80s) = %q, %v; the decoder reads %q", name, raw, got, ok, want)
+				}
+				var whole, shallow rawNode
+				wholeErr := json.Unmarshal(raw, &whole)
+				shallowErr := decodeShallow(raw, &shallow, map[string]*json.RawMessage{
+					"properties": &shallow.Properties, "items": &shallow.Items, "allOf": nil, "if": nil,
+				})
+				if (wholeErr == nil) != (shallowErr == nil) || !reflect.DeepEqual(whole, shallow) {
+					t.Fatalf("%s: %.80s decoded shallow as %+v, %v; whole as %+v, %v", name, raw, shallow, shallowErr, whole, wholeErr)
+				}
+				var wholeBr, shallowBr rawBranch
+				wholeErr = json.Unmarshal(raw, &wholeBr)
+				shallowErr = shallowBr.decode(raw)
+				if (wholeErr == nil) != (shallowErr == nil) || !reflect.DeepEqual(wholeBr, shallowBr) {
+					t.Fatalf("%s: %.80s: a branch decoded shallow as %+v, %v; whole as %+v, %v", name, raw, shallowBr, shallowErr, wholeBr, wholeErr)
 				}
 				for _, v := range obj {
 					walk(v)
 				}
-			case json.Unmarshal(raw, &arr) == nil:
+			case json.Unmarshal(raw, &arr) == nil && arr != nil:
+				arrays++
+				if got, ok := scanArray(raw); !ok || !reflect.DeepEqual(got, arr) && len(arr) > 0 {
+					t.Fatalf("%s: scanArray(%.80s) = %q, %v; the decoder reads %q", name, raw, got, ok, arr)
+				}
 				for _, v := range arr {
 					walk(v)
 				}
@@ -67,7 +91,7 @@ func TestObjectKeys(t *testing.T) {
 		}
 		walk(data)
 	}
-	if objects < 100 {
-		t.Errorf("only %d objects in the service files", objects)
+	if objects < 100 || arrays < 50 {
+		t.Errorf("only %d objects and %d arrays in the service files", objects, arrays)
 	}
 }

@@ -5,6 +5,7 @@
 package schemas
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -409,7 +410,9 @@ func pages(b *builder, form *Node, data []byte) []Page {
 	var root struct {
 		UI rawUI `json:"x-ui"`
 	}
-	_ = json.Unmarshal(data, &root)
+	_ = decodeShallow(data, &root, map[string]*json.RawMessage{
+		"properties": nil, "definitions": nil, "allOf": nil, "if": nil, "then": nil, "else": nil, "dependencies": nil,
+	})
 	if len(root.UI.Pages) == 0 {
 		all := make([]string, len(form.Properties))
 		for i, p := range form.Properties {
@@ -443,6 +446,11 @@ func pages(b *builder, form *Node, data []byte) []Page {
 // checkRefs refuses every $ref that leaves the file: gojsonschema would fetch it over
 // the network.
 func checkRefs(b *builder, data []byte) {
+	found := len(b.problems)
+	if scanRefs(b, "#", data) {
+		return
+	}
+	b.problems = b.problems[:found]
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return
@@ -464,6 +472,45 @@ func checkRefs(b *builder, data []byte) {
 		}
 	}
 	walk("#", v)
+}
+
+// scanRefs is checkRefs over the scanned file; false if the scan does not take it
+// whole, and checkRefs decodes it instead.
+func scanRefs(b *builder, p string, raw json.RawMessage) bool {
+	i := skipSpace(raw, 0)
+	if i == len(raw) {
+		return false
+	}
+	if !bytes.Contains(raw, []byte("$ref")) && !bytes.Contains(raw, []byte(`\u`)) {
+		return true // no $ref in here, escaped or not
+	}
+	switch raw[i] {
+	case '{':
+		members, ok := scanObject(raw)
+		if !ok {
+			return false
+		}
+		for _, m := range members {
+			var ref string
+			if m.key == "$ref" && json.Unmarshal(m.value, &ref) == nil && !strings.HasPrefix(ref, "#") {
+				b.problem(p, "$ref %q leaves the file: only #/... references are allowed", ref)
+			}
+			if !scanRefs(b, p+"/"+escapePointer(m.key), m.value) {
+				return false
+			}
+		}
+	case '[':
+		elems, ok := scanArray(raw)
+		if !ok {
+			return false
+		}
+		for i, e := range elems {
+			if !scanRefs(b, fmt.Sprintf("%s/%d", p, i), e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // PageOf returns the index of the page that holds the field at pointer.

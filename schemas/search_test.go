@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"io/fs"
 	"os"
 	"reflect"
 	"strings"
@@ -152,5 +153,39 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(len(r.Services())), "services")
+	}
+}
+
+// BenchmarkParse is the client's start on a form page: one service file parsed into
+// its form (the dog registration, and the largest shipped file), its schema compiled
+// later, on first use.
+func BenchmarkParse(b *testing.B) {
+	CompileOnUse = true
+	defer func() { CompileOnUse = false }()
+	files, err := fs.Glob(embedded, "*.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	largest, size := "", 0
+	for _, f := range files {
+		data, _ := fs.ReadFile(embedded, f)
+		if len(data) > size {
+			largest, size = f, len(data)
+		}
+	}
+	for _, file := range []string{"dog-registration.json", largest} {
+		data, err := fs.ReadFile(embedded, file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		id := strings.TrimSuffix(file, ".json")
+		b.Run(id, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, problems := Parse(id, data); len(problems) > 0 {
+					b.Fatal(problems)
+				}
+			}
+		})
 	}
 }
