@@ -36,6 +36,10 @@ type Context struct {
 
 	sourceElement        UI
 	notifyComponentEvent func(Context, UI, any)
+
+	// building is set while Mount builds a tree in Go, before it makes the tree's
+	// DOM nodes (Lomake).
+	building bool
 }
 
 // Src retrieves the linked UI element of the context.

@@ -318,7 +318,7 @@ func (h *Handler) makeAppJS() []byte {
 		}
 	}
 
-	s := appJS
+	s := appJS + mountJS // Lomake: see mount.go
 	s = strings.ReplaceAll(s, "{{.Env}}", jsonString(h.Env))
 	s = strings.ReplaceAll(s, "{{.LoadingLabel}}", h.LoadingLabel)
 	s = strings.ReplaceAll(s, "{{.Wasm}}", h.Resources.Resolve("/web/app.wasm"))

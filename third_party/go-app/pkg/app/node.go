@@ -101,7 +101,26 @@ type nodeManager struct {
 
 // Mount mounts a UI element based on its type and the specified depth. It
 // returns the mounted UI element and any potential error during the process.
+//
+// Lomake: a tree is mounted in two passes. The first builds it in Go (components
+// initialized and rendered, parents and depths set) without touching the page; the
+// second makes its DOM nodes, in one batch where it can (see mount.go).
 func (m nodeManager) Mount(ctx Context, depth uint, v UI) (UI, error) {
+	if ctx.building {
+		return m.build(ctx, depth, v)
+	}
+	ctx.building = true
+	v, err := m.build(ctx, depth, v)
+	if err != nil {
+		return nil, err
+	}
+	ctx.building = false
+	m.makeDOM(ctx, v)
+	return v, nil
+}
+
+// build is the first pass of Mount.
+func (m nodeManager) build(ctx Context, depth uint, v UI) (UI, error) {
 	ctx = m.context(ctx, v)
 
 	switch v := v.(type) {
@@ -131,7 +150,6 @@ func (m nodeManager) mountText(v *text) (UI, error) {
 			WithTag("preview-value", previewText(v.value))
 	}
 
-	v.jsvalue = Window().createTextNode(v.value)
 	return v, nil
 }
 
@@ -143,11 +161,6 @@ func (m nodeManager) mountHTML(ctx Context, depth uint, v HTML) (UI, error) {
 			WithTag("tag", v.Tag()).
 			WithTag("depth", v.depth())
 	}
-
-	jsElement, _ := Window().createElement(v.Tag(), v.XMLNamespace())
-	v = v.setJSElement(jsElement)
-	m.mountHTMLAttributes(ctx, v)
-	m.mountHTMLEventHandlers(ctx, v)
 
 	v = v.setDepth(depth).(HTML)
 	children := v.body()
@@ -163,7 +176,6 @@ func (m nodeManager) mountHTML(ctx Context, depth uint, v HTML) (UI, error) {
 		}
 		child = child.setParent(v)
 		children[i] = child
-		v.JSValue().appendChild(child)
 	}
 
 	return v, nil
@@ -233,7 +245,9 @@ func (m nodeManager) mountComponent(ctx Context, depth uint, v Composer) (UI, er
 	}
 
 	if mounter, ok := v.(Mounter); ok && IsClient {
-		ctx.Dispatch(mounter.OnMount)
+		mountCtx := ctx
+		mountCtx.building = false // OnMount runs once the DOM is made
+		mountCtx.Dispatch(mounter.OnMount)
 	}
 
 	root, err := m.renderComponent(v)
@@ -272,10 +286,6 @@ func (m nodeManager) mountRawHTML(depth uint, v *raw) (UI, error) {
 			WithTag("raw-preview", previewText(v.value))
 	}
 
-	wrapper, _ := Window().createElement("div", "")
-	wrapper.setInnerHTML(v.value)
-	v.jsElement = wrapper.firstChild()
-	wrapper.removeChild(v.jsElement)
 	return v, nil
 }
 
