@@ -67,7 +67,7 @@ var phonePattern = strings.NewReplacer(" ", "", "-", "")
 func entry(b *builder, id string, rs *rawService) Entry {
 	const at = "#/x-service"
 	e := Entry{ID: id, Code: rs.Code, Version: rs.Version, Feedback: rs.Feedback}
-	if !codePattern.MatchString(rs.Code) {
+	if !validCode(rs.Code) {
 		b.problem(at, "code must be three capital letters, e.g. KOI")
 	}
 	if rs.Version < 1 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"reflect"
+	"regexp"
 	"testing"
 )
 
@@ -93,5 +94,20 @@ func TestScanAsTheDecoderReads(t *testing.T) {
 	}
 	if objects < 100 || arrays < 50 {
 		t.Errorf("only %d objects and %d arrays in the service files", objects, arrays)
+	}
+}
+
+func TestValidIDAndCode(t *testing.T) {
+	idPattern := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	for _, id := range []string{"dog-registration", "a", "a1-b2-3c", "", "-", "a-", "-a", "a--b", "Dog", "koira-ä", "a_b", "a b", "a\n"} {
+		if got, want := validID(id), idPattern.MatchString(id); got != want {
+			t.Errorf("validID(%q) = %v, want %v", id, got, want)
+		}
+	}
+	codePattern := regexp.MustCompile(`^[A-Z]{3}$`)
+	for _, code := range []string{"KOI", "KO", "KOIR", "koi", "KÖI", "K1I", "", "ABC\n"} {
+		if got, want := validCode(code), codePattern.MatchString(code); got != want {
+			t.Errorf("validCode(%q) = %v, want %v", code, got, want)
+		}
 	}
 }
