@@ -164,6 +164,9 @@ func (b *builder) own(path, keyword string, t Text) Text {
 }
 
 func (b *builder) node(path, name string, raw json.RawMessage) *Node {
+	if Pace != nil {
+		Pace()
+	}
 	b.depth++
 	defer func() { b.depth-- }()
 	if b.depth > 32 {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"runtime/debug"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -33,6 +34,7 @@ func main() {
 	// A page validates one form: the client fetches the catalog and the page's own
 	// schema (ui.Prepare), and compiles it when first needed.
 	schemas.CompileOnUse = true
+	schemas.Pace = pace
 	ui.Register() // go-app compiles the pages' paths
 	mark("lomake-routes")
 	yield()
@@ -62,6 +64,18 @@ func yield() {
 	p.Call("then", f)
 	<-done
 	f.Release()
+	lastYield = time.Now()
+}
+
+// lastYield is when the client last let the browser run.
+var lastYield time.Time
+
+// pace yields when the client has held the browser for 40 ms since it last did (it
+// runs between the nodes of a form being parsed).
+func pace() {
+	if time.Since(lastYield) >= 40*time.Millisecond {
+		yield()
+	}
 }
 
 func mark(name string) { app.Window().Get("performance").Call("mark", name) }

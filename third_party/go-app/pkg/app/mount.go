@@ -3,6 +3,7 @@ package app
 import (
 	"html"
 	"strings"
+	"time"
 )
 
 // Lomake: the second pass of Mount, which makes a built tree's DOM nodes.
@@ -19,6 +20,42 @@ import (
 // the same order, a text where the tree has one); what the parser would change,
 // and what it cannot write (foreign elements, raw HTML, scripts and styles), is
 // made one by one as upstream does.
+
+// A tree's build yields to the browser between components every paceSlice, so that
+// a page's first render is not one long task that holds up the resident's input
+// (the DOM is only touched once the tree is built, so nothing half made shows).
+// The engine goroutine waits; events that come meanwhile are dispatched to it, as
+// always, and run after.
+const paceSlice = 40 * time.Millisecond
+
+// paceFrom is when the tree being built started, or last let the browser run.
+var paceFrom time.Time
+
+// pace lets the browser run if the tree being built has held it for paceSlice.
+func pace() {
+	if !IsClient || time.Since(paceFrom) < paceSlice {
+		return
+	}
+	yieldToBrowser()
+	paceFrom = time.Now()
+}
+
+// yieldToBrowser returns once the browser has run what waits (scheduler.yield where
+// there is one, else a timeout).
+func yieldToBrowser() {
+	done := make(chan struct{})
+	f := FuncOf(func(Value, []Value) any {
+		close(done)
+		return nil
+	})
+	defer f.Release()
+	if s := Window().Get("scheduler"); s.Truthy() && s.Get("yield").Truthy() {
+		s.Call("yield").Call("then", f)
+	} else {
+		Window().Call("setTimeout", f, 0)
+	}
+	<-done
+}
 
 // batchMin is the number of nodes from which a tree is made in one batch; below it,
 // writing and parsing HTML costs more than it saves.

@@ -110,6 +110,7 @@ func (m nodeManager) Mount(ctx Context, depth uint, v UI) (UI, error) {
 		return m.build(ctx, depth, v)
 	}
 	ctx.building = true
+	paceFrom = time.Now()
 	v, err := m.build(ctx, depth, v)
 	if err != nil {
 		return nil, err
@@ -131,6 +132,7 @@ func (m nodeManager) build(ctx Context, depth uint, v UI) (UI, error) {
 		return m.mountHTML(ctx, depth, v)
 
 	case Composer:
+		pace()
 		return m.mountComponent(ctx, depth, v)
 
 	case *raw:
