@@ -111,3 +111,26 @@ func TestValidIDAndCode(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePaces holds Parse to calling Pace as it reads a form's nodes, so that the
+// client can let the browser run during a long parse; and to the same form with it.
+func TestParsePaces(t *testing.T) {
+	data, err := fs.ReadFile(embedded, "dog-registration.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Parse("dog-registration", data)
+	calls := 0
+	Pace = func() { calls++ }
+	defer func() { Pace = nil }()
+	got, problems := Parse("dog-registration", data)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if nodes := len(got.Form.Properties); calls <= nodes {
+		t.Errorf("Pace called %d times on a form of %d top-level fields", calls, nodes)
+	}
+	if !reflect.DeepEqual(got.Form, want.Form) {
+		t.Errorf("the form parsed with Pace differs")
+	}
+}
