@@ -237,6 +237,7 @@ func (e *engineX) Start(framerate int) {
 	defer frames.Stop()
 
 	e.states.CleanupExpiredPersistedStates(e.baseContext())
+	pacing = false // Lomake: see mount.go
 
 	for {
 		select {

@@ -21,19 +21,24 @@ import (
 // and what it cannot write (foreign elements, raw HTML, scripts and styles), is
 // made one by one as upstream does.
 
-// A tree's build yields to the browser between components every paceSlice, so that
-// a page's first render is not one long task that holds up the resident's input
-// (the DOM is only touched once the tree is built, so nothing half made shows).
-// The engine goroutine waits; events that come meanwhile are dispatched to it, as
-// always, and run after.
+// The page's first render yields to the browser between components every paceSlice,
+// so that it is not one long task that holds up the resident's input (the DOM is only
+// touched once the tree is built, so nothing half made shows). Only the first: that
+// page is the prerendered one, which has no handlers of the engine's yet. Later
+// renders do not yield, since an event handler's PreventDefault must run before the
+// browser's event returns, which a waiting engine would miss.
 const paceSlice = 40 * time.Millisecond
 
-// paceFrom is when the tree being built started, or last let the browser run.
-var paceFrom time.Time
+var (
+	// pacing is set until the engine starts its loop, after the first render.
+	pacing = true
+	// paceFrom is when the tree being built started, or last let the browser run.
+	paceFrom time.Time
+)
 
 // pace lets the browser run if the tree being built has held it for paceSlice.
 func pace() {
-	if !IsClient || time.Since(paceFrom) < paceSlice {
+	if !IsClient || !pacing || time.Since(paceFrom) < paceSlice {
 		return
 	}
 	yieldToBrowser()
