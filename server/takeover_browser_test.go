@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -122,6 +123,59 @@ func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
 			run("type before", chromedp.KeyEvent(string(r)))
 		}
 		kept(t, ctx, "f-owner-firstName", before+typeThroughTakeover(t, ctx, release))
+	})
+
+	// On a long form on a slow phone, the client's first render lets the browser run
+	// between its parts: the keys pressed meanwhile go to the prerendered form, after
+	// the client has read it.
+	t.Run("a long form on a slow phone", func(t *testing.T) {
+		srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+		ctx := browser(t)
+		release := holdClient(t, ctx)
+		run := steps(t, ctx)
+		run("the form", emulation.SetCPUThrottlingRate(4), chromedp.Navigate(srv.base+"/fi/services/hundred-fields/form"),
+			chromedp.WaitVisible("#f-s1-text1", chromedp.ByQuery),
+			chromedp.Click("#f-s1-text1", chromedp.ByQuery))
+		kept(t, ctx, "f-s1-text1", typeThroughTakeover(t, ctx, release))
+	})
+
+	// Keys that reach the prerendered form after the client has read it, while its
+	// first render lets the browser run, are in the client's page too.
+	t.Run("keys while the client renders", func(t *testing.T) {
+		srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+		ctx := browser(t)
+		release := holdClient(t, ctx)
+		run := steps(t, ctx)
+		run("the form", emulation.SetCPUThrottlingRate(4), chromedp.Navigate(srv.base+"/fi/services/hundred-fields/form"),
+			chromedp.WaitVisible("#f-s1-text1", chromedp.ByQuery),
+			chromedp.Click("#f-s1-text1", chromedp.ByQuery),
+			chromedp.KeyEvent("abc"),
+			// Right after the client reads the form, at the next frame the browser
+			// draws, "xyz" is typed into the prerendered field.
+			chromedp.Evaluate(`(() => {
+				const snapshot = lomake.snapshot;
+				lomake.snapshot = function () {
+					const read = snapshot.apply(this, arguments);
+					requestAnimationFrame(() => {
+						const el = document.getElementById("f-s1-text1");
+						if (!el.form.dataset.prerendered) return;
+						el.value += "xyz";
+						el.setSelectionRange(el.value.length, el.value.length);
+						el.dispatchEvent(new Event("input", {bubbles: true}));
+						window.typedWhileRendering = true;
+					});
+					return read;
+				};
+			})()`, nil))
+		release()
+		var typed bool
+		run("the client", chromedp.WaitReady(clientRunning, chromedp.ByQuery),
+			chromedp.Evaluate(`!!window.typedWhileRendering`, &typed))
+		if !typed {
+			t.Fatal("the client's first render never let the browser run")
+		}
+		run("type on", chromedp.KeyEvent(" loppu"))
+		kept(t, ctx, "f-s1-text1", "abcxyz loppu")
 	})
 
 	t.Run("a page after a post", func(t *testing.T) {

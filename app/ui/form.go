@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,7 @@ func (p *FormPage) OnNav(ctx app.Context) {
 	}
 	if tk := p.took; tk != nil {
 		p.took = nil
+		p.catchUp(tk)
 		// Now, not after the next frame: the keys pressed while the client started
 		// wait for this task to end and go to whatever has focus then.
 		tk.restoreFocus()
@@ -178,6 +180,25 @@ func (p *FormPage) OnNav(ctx app.Context) {
 		return
 	}
 	p.restructured("")
+}
+
+// catchUp brings in what the prerendered form received after OnInit read it: the
+// client's first render lets the browser run between its parts, and the keys pressed
+// meanwhile went to the prerendered form, which the client's page has just replaced
+// (lomake.js latest). Its answers go into the document and the page's controls, its
+// focus, caret and scroll into tk.
+func (p *FormPage) catchUp(tk *takeover) {
+	lo := app.Window().Get("lomake")
+	var now takeover
+	if !lo.Truthy() || json.Unmarshal([]byte(lo.Call("latest").String()), &now) != nil || now.Service != tk.Service {
+		return
+	}
+	if !reflect.DeepEqual(now.Values, tk.Values) {
+		p.doc = docFromPost(p.service, url.Values(now.Values))
+		p.setControls(false)
+		tk.Values = now.Values
+	}
+	tk.Focus, tk.Start, tk.End, tk.Scroll = now.Focus, now.Start, now.End, now.Scroll
 }
 
 // restoreFocus puts focus, caret and scroll back where they were on the prerendered

@@ -60,6 +60,31 @@
   // client takes over, what the resident typed on this page wins over older drafts.
   var here = {};
 
+  // taken is the prerendered form the client took over (snapshot), and lastFocus the
+  // element that last took focus on the page (latest).
+  var taken = null;
+  var lastFocus = null;
+  document.addEventListener("focusin", function (e) { lastFocus = e.target; }, true);
+
+  // describe is what the prerendered form holds: what it would post (every answer, its
+  // page, the send's key), which field has focus (a) with its caret, and the scroll.
+  function describe(form, a) {
+    var values = {};
+    new FormData(form).forEach(function (v, k) {
+      if (typeof v === "string") (values[k] = values[k] || []).push(v);
+    });
+    var out = { service: form.dataset.service, posted: !!form.dataset.posted, values: values,
+      signedOut: !!document.getElementById("identify-first"), errors: !!document.getElementById("error-summary"),
+      focus: (a && a !== document.body && a.id) || "", scroll: window.scrollY };
+    try {
+      if (a && typeof a.selectionStart === "number") {
+        out.start = a.selectionStart;
+        out.end = a.selectionEnd;
+      }
+    } catch (e) {} // inputs without a caret (date, checkbox) throw
+    return JSON.stringify(out);
+  }
+
   function note(e) {
     var el = e.target;
     var form = el && el.form;
@@ -217,21 +242,16 @@
       var form = document.getElementById("form");
       if (!form || !form.dataset.prerendered || form.dataset.taken) return "";
       form.dataset.taken = "1";
-      var values = {};
-      new FormData(form).forEach(function (v, k) {
-        if (typeof v === "string") (values[k] = values[k] || []).push(v);
-      });
-      var a = document.activeElement;
-      var out = { service: form.dataset.service, posted: !!form.dataset.posted, values: values,
-        signedOut: !!document.getElementById("identify-first"), errors: !!document.getElementById("error-summary"),
-        focus: (a && a !== document.body && a.id) || "", scroll: window.scrollY };
-      try {
-        if (a && typeof a.selectionStart === "number") {
-          out.start = a.selectionStart;
-          out.end = a.selectionEnd;
-        }
-      } catch (e) {} // inputs without a caret (date, checkbox) throw
-      return JSON.stringify(out);
+      taken = form;
+      return describe(form, document.activeElement);
+    },
+    // latest tells the client what the prerendered form holds now, once the client's
+    // page has taken its place: the client's first render lets the browser run between
+    // its parts, and the keys pressed meanwhile went to the prerendered form. Its
+    // focused field is out of the page by then, so it is the one that last took focus.
+    latest: function () {
+      if (!taken) return "";
+      return describe(taken, lastFocus && taken.contains(lastFocus) ? lastFocus : null);
     },
     // typedHere: the fields typed into on this page, {pointer: text}.
     typedHere: function (service) { return JSON.stringify(here[service] || {}); },
