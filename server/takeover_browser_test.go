@@ -103,6 +103,20 @@ func kept(t *testing.T, ctx context.Context, id, want string) {
 	}
 }
 
+// longFormOnSlowPhone opens the 100-field form at 4× CPU with the client held, and
+// puts focus in its first field.
+func longFormOnSlowPhone(t *testing.T) (context.Context, func(), func(string, ...chromedp.Action)) {
+	t.Helper()
+	srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
+	ctx := browser(t)
+	release := holdClient(t, ctx)
+	run := steps(t, ctx)
+	run("the form", emulation.SetCPUThrottlingRate(4), chromedp.Navigate(srv.base+"/fi/services/hundred-fields/form"),
+		chromedp.WaitVisible("#f-s1-text1", chromedp.ByQuery),
+		chromedp.Click("#f-s1-text1", chromedp.ByQuery))
+	return ctx, release, run
+}
+
 // TestBrowserTakeoverKeepsEveryKeystroke types from the prerendered form, continuously
 // through the client's start, and finds every character in the field, which keeps
 // focus: on the first page, and on a page the server showed after one of the form's
@@ -129,27 +143,15 @@ func TestBrowserTakeoverKeepsEveryKeystroke(t *testing.T) {
 	// between its parts: the keys pressed meanwhile go to the prerendered form, after
 	// the client has read it.
 	t.Run("a long form on a slow phone", func(t *testing.T) {
-		srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
-		ctx := browser(t)
-		release := holdClient(t, ctx)
-		run := steps(t, ctx)
-		run("the form", emulation.SetCPUThrottlingRate(4), chromedp.Navigate(srv.base+"/fi/services/hundred-fields/form"),
-			chromedp.WaitVisible("#f-s1-text1", chromedp.ByQuery),
-			chromedp.Click("#f-s1-text1", chromedp.ByQuery))
+		ctx, release, _ := longFormOnSlowPhone(t)
 		kept(t, ctx, "f-s1-text1", typeThroughTakeover(t, ctx, release))
 	})
 
 	// Keys that reach the prerendered form after the client has read it, while its
 	// first render lets the browser run, are in the client's page too.
 	t.Run("keys while the client renders", func(t *testing.T) {
-		srv := startTestServerWith(t, t.TempDir(), "127.0.0.1:0", nil, withHundredFields(t))
-		ctx := browser(t)
-		release := holdClient(t, ctx)
-		run := steps(t, ctx)
-		run("the form", emulation.SetCPUThrottlingRate(4), chromedp.Navigate(srv.base+"/fi/services/hundred-fields/form"),
-			chromedp.WaitVisible("#f-s1-text1", chromedp.ByQuery),
-			chromedp.Click("#f-s1-text1", chromedp.ByQuery),
-			chromedp.KeyEvent("abc"),
+		ctx, release, run := longFormOnSlowPhone(t)
+		run("type", chromedp.KeyEvent("abc"),
 			// Right after the client reads the form, at the next frame the browser
 			// draws, "xyz" is typed into the prerendered field.
 			chromedp.Evaluate(`(() => {
