@@ -11,7 +11,7 @@ import (
 // Upstream makes them one by one: for every element a createElement, a call per
 // attribute and an appendChild, for every text a createTextNode. Each is a call
 // from Go into JavaScript, and on a form of a hundred fields those calls took most
-// of the client's first render (300-450 ms on a phone's CPU, in one task).
+// of the client's first render (of 300-450 ms in one task, on a desktop CPU).
 //
 // A larger tree is written as HTML here instead, parsed by the browser in one call
 // (goappMountHTML, in app.js), and its nodes are handed back in document order, to
@@ -62,8 +62,9 @@ func yieldToBrowser() {
 	<-done
 }
 
-// batchMin is the number of nodes from which a tree is made in one batch; below it,
-// writing and parsing HTML costs more than it saves.
+// batchMin is the number of nodes from which a tree is made in one batch. Below it
+// there is little to save, and the small changes of a keystroke or a blur (a
+// message, a hint) are made as upstream makes them.
 const batchMin = 24
 
 // makeDOM makes the DOM nodes of v, a tree that build has built.
