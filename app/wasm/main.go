@@ -70,10 +70,10 @@ func yield() {
 // lastYield is when the client last let the browser run.
 var lastYield time.Time
 
-// pace yields when the client has held the browser for 40 ms since it last did (it
+// pace yields when the client has held the browser for 10 ms since it last did (it
 // runs between the nodes of a form being parsed).
 func pace() {
-	if time.Since(lastYield) >= 40*time.Millisecond {
+	if time.Since(lastYield) >= 10*time.Millisecond {
 		yield()
 	}
 }
