@@ -104,12 +104,15 @@ func ValidBusinessID(s string) bool {
 }
 
 // ValidPostalCode checks a Finnish postal code: five digits.
-func ValidPostalCode(s string) bool {
-	if len(s) != 5 {
+func ValidPostalCode(s string) bool { return runOf(s, 5, '0', '9') }
+
+// runOf reports whether s is n bytes, each from lo to hi.
+func runOf(s string, n int, lo, hi byte) bool {
+	if len(s) != n {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+		if s[i] < lo || s[i] > hi {
 			return false
 		}
 	}

@@ -251,14 +251,21 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 
 	switch n.Type {
 	case "object":
-		declared := map[string]bool{}
-		if keys, err := objectKeys(r.Properties); err == nil {
-			for _, k := range keys {
-				declared[k] = true
-			}
+		var members []member
+		var err error
+		if len(r.Properties) > 0 {
+			members, err = objectMembers(r.Properties)
+		}
+		declared := make(map[string]bool, len(members))
+		for _, m := range members {
+			declared[m.key] = true
 		}
 		conds, extra := b.conditions(path, raw, declared)
-		n.Properties = b.properties(path, r, extra)
+		if err != nil {
+			b.problem(path, "properties: %v", err)
+		} else {
+			n.Properties = b.properties(path, r, members, extra)
+		}
 		n.Conditions = conds
 		markConditional(n)
 	case "array":
@@ -281,21 +288,15 @@ func (b *builder) node(path, name string, raw json.RawMessage) *Node {
 	return n
 }
 
-// properties builds an object's fields in x-ui.order, else in the file's order, the
-// fields that only its conditions declare (extra) after its own.
-func (b *builder) properties(path string, r rawNode, extra []*Node) []*Node {
+// properties builds an object's fields (members, its properties as written) in
+// x-ui.order, else in the file's order, the fields that only its conditions declare
+// (extra) after its own.
+func (b *builder) properties(path string, r rawNode, members []member, extra []*Node) []*Node {
 	var keys []string
-	props := map[string]json.RawMessage{}
-	if len(r.Properties) > 0 {
-		members, err := objectMembers(r.Properties)
-		if err != nil {
-			b.problem(path, "properties: %v", err)
-			return nil
-		}
-		for _, m := range members {
-			keys = append(keys, m.key)
-			props[m.key] = m.value
-		}
+	props := make(map[string]json.RawMessage, len(members))
+	for _, m := range members {
+		keys = append(keys, m.key)
+		props[m.key] = m.value
 	}
 	built := map[string]*Node{}
 	for _, e := range extra {

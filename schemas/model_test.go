@@ -8,6 +8,19 @@ import (
 	"testing"
 )
 
+// objectKeys returns a JSON object's keys in the order they are written.
+func objectKeys(raw json.RawMessage) ([]string, error) {
+	members, err := objectMembers(raw)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, m := range members {
+		keys = append(keys, m.key)
+	}
+	return keys, nil
+}
+
 func TestObjectKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw string

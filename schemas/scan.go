@@ -33,19 +33,6 @@ func objectMembers(raw json.RawMessage) ([]member, error) {
 	return decodeMembers(raw)
 }
 
-// objectKeys returns a JSON object's keys in the order they are written.
-func objectKeys(raw json.RawMessage) ([]string, error) {
-	members, err := objectMembers(raw)
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, m := range members {
-		keys = append(keys, m.key)
-	}
-	return keys, nil
-}
-
 // decodeMembers is objectMembers with a JSON decoder.
 func decodeMembers(raw json.RawMessage) ([]member, error) {
 	var whole any

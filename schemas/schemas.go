@@ -87,17 +87,7 @@ func validID(id string) bool {
 }
 
 // validCode reports whether code is three capital letters A-Z.
-func validCode(code string) bool {
-	if len(code) != 3 {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < 'A' || code[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
+func validCode(code string) bool { return runOf(code, 3, 'A', 'Z') }
 
 // Load reads every *.json file of fsys as a service. It fails with every problem found,
 // so a broken schema stops the server (and the tests) instead of reaching residents.
