@@ -5,10 +5,18 @@ package main
 
 import (
 	"runtime/debug"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/lomake/lomake/app/pace"
+	_ "github.com/lomake/lomake/app/pace/step1"
+	_ "github.com/lomake/lomake/app/pace/step2"
+	_ "github.com/lomake/lomake/app/pace/step3"
+	_ "github.com/lomake/lomake/app/pace/step4"
+	_ "github.com/lomake/lomake/app/pace/step5"
+	_ "github.com/lomake/lomake/app/pace/step6"
+	_ "github.com/lomake/lomake/app/pace/step7"
+	_ "github.com/lomake/lomake/app/pace/step8"
 	"github.com/lomake/lomake/app/ui"
 	"github.com/lomake/lomake/locales"
 	"github.com/lomake/lomake/schemas"
@@ -25,57 +33,23 @@ func main() {
 	// answers keys and taps between them (no step blocks the page for long). The
 	// performance marks name the steps in a browser's profile.
 	mark("lomake-main")
-	yield()
+	pace.Yield()
 	// The page's language only; the others load if the user switches.
 	lang := ui.PageLanguage(app.Window().URL())
 	locales.Load(lang)
 	mark("lomake-locales")
-	yield()
+	pace.Yield()
 	// A page validates one form: the client fetches the catalog and the page's own
 	// schema (ui.Prepare), and compiles it when first needed.
 	schemas.CompileOnUse = true
-	schemas.Pace = pace
+	schemas.Pace = pace.Maybe
 	ui.Register() // go-app compiles the pages' paths
 	mark("lomake-routes")
-	yield()
+	pace.Yield()
 	ui.Prepare(app.Window().URL())
 	mark("lomake-services")
-	yield()
+	pace.Yield()
 	app.RunWhenOnBrowser()
-}
-
-// yield ends the current task and goes on in the next one, after the browser has
-// handled what waited (scheduler.yield where the browser has it, else a timeout).
-func yield() {
-	var p app.Value
-	if s := app.Window().Get("scheduler"); s.Truthy() && s.Get("yield").Truthy() {
-		p = s.Call("yield")
-	} else {
-		p = app.Window().Get("Promise").New(app.FuncOf(func(_ app.Value, args []app.Value) any {
-			app.Window().Call("setTimeout", args[0], 0)
-			return nil
-		}))
-	}
-	done := make(chan struct{})
-	f := app.FuncOf(func(app.Value, []app.Value) any {
-		close(done)
-		return nil
-	})
-	p.Call("then", f)
-	<-done
-	f.Release()
-	lastYield = time.Now()
-}
-
-// lastYield is when the client last let the browser run.
-var lastYield time.Time
-
-// pace yields when the client has held the browser for 10 ms since it last did (it
-// runs between the nodes of a form being parsed).
-func pace() {
-	if time.Since(lastYield) >= 10*time.Millisecond {
-		yield()
-	}
 }
 
 func mark(name string) { app.Window().Get("performance").Call("mark", name) }
