@@ -185,15 +185,15 @@ func (p *FormPage) OnNav(ctx app.Context) {
 // catchUp brings in what the prerendered form received after OnInit read it: the
 // client's first render lets the browser run between its parts, and the keys pressed
 // meanwhile went to the prerendered form, which the client's page has just replaced
-// (lomake.js latest). Its answers go into the document and the page's controls, its
-// focus, caret and scroll into tk.
+// (lomake.js latest, with the answers only if one changed since). Its answers go into
+// the document and the page's controls, its focus, caret and scroll into tk.
 func (p *FormPage) catchUp(tk *takeover) {
 	lo := app.Window().Get("lomake")
 	var now takeover
 	if !lo.Truthy() || json.Unmarshal([]byte(lo.Call("latest").String()), &now) != nil || now.Service != tk.Service {
 		return
 	}
-	if !reflect.DeepEqual(now.Values, tk.Values) {
+	if now.Values != nil && !reflect.DeepEqual(now.Values, tk.Values) {
 		p.doc = docFromPost(p.service, url.Values(now.Values))
 		p.setControls(false)
 		tk.Values = now.Values

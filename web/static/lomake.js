@@ -65,14 +65,25 @@
   var taken = null;
   var lastFocus = null;
   document.addEventListener("focusin", function (e) { lastFocus = e.target; }, true);
+  // takenChanged: the taken form had an input after its snapshot. Only then does latest
+  // read its answers again: on a 100-field form that read costs more than the rest of
+  // the takeover.
+  var takenChanged = false;
+  document.addEventListener("input", function (e) {
+    if (taken && e.target && e.target.form === taken) takenChanged = true;
+  }, true);
 
   // describe is what the prerendered form holds: what it would post (every answer, its
-  // page, the send's key), which field has focus (a) with its caret, and the scroll.
-  function describe(form, a) {
-    var values = {};
-    new FormData(form).forEach(function (v, k) {
-      if (typeof v === "string") (values[k] = values[k] || []).push(v);
-    });
+  // page, the send's key; without them unless withValues), which field has focus (a)
+  // with its caret, and the scroll.
+  function describe(form, a, withValues) {
+    var values = null;
+    if (withValues) {
+      values = {};
+      new FormData(form).forEach(function (v, k) {
+        if (typeof v === "string") (values[k] = values[k] || []).push(v);
+      });
+    }
     var out = { service: form.dataset.service, posted: !!form.dataset.posted, values: values,
       signedOut: !!document.getElementById("identify-first"), errors: !!document.getElementById("error-summary"),
       focus: (a && a !== document.body && a.id) || "", scroll: window.scrollY };
@@ -243,15 +254,16 @@
       if (!form || !form.dataset.prerendered || form.dataset.taken) return "";
       form.dataset.taken = "1";
       taken = form;
-      return describe(form, document.activeElement);
+      return describe(form, document.activeElement, true);
     },
     // latest tells the client what the prerendered form holds now, once the client's
     // page has taken its place: the client's first render lets the browser run between
     // its parts, and the keys pressed meanwhile went to the prerendered form. Its
     // focused field is out of the page by then, so it is the one that last took focus.
+    // The answers come only if one changed since the snapshot (values is null if not).
     latest: function () {
       if (!taken) return "";
-      return describe(taken, lastFocus && taken.contains(lastFocus) ? lastFocus : null);
+      return describe(taken, lastFocus && taken.contains(lastFocus) ? lastFocus : null, takenChanged);
     },
     // typedHere: the fields typed into on this page, {pointer: text}.
     typedHere: function (service) { return JSON.stringify(here[service] || {}); },
