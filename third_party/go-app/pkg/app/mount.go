@@ -22,8 +22,10 @@ import (
 // made one by one as upstream does.
 
 // The page's first render yields to the browser between components every paceSlice,
-// so that it is not one long task that holds up the resident's input (the DOM is only
-// touched once the tree is built, so nothing half made shows). Only the first: that
+// so that it is not one long task that holds up the resident's input: while it builds
+// the tree, and while it makes the tree's DOM (nothing half made shows: the DOM is
+// only touched once the tree is built, and the tree's root joins the page once all
+// its nodes are made). Only the first: that
 // page is the prerendered one, which has no handlers of the engine's yet. Later
 // renders do not yield, since an event handler's PreventDefault must run before the
 // browser's event returns, which a waiting engine would miss. A slice of 10 ms is
@@ -154,10 +156,12 @@ func (m nodeManager) makeDOMBatch(ctx Context, v UI, n int) bool {
 	b.Grow(n * 48)
 	sig.Grow(n * 4)
 	m.writeHTML(ctx, &b, &sig, v)
+	pace()
 	nodes := parse.Invoke(b.String(), sig.String())
 	if nodes.Type() != TypeObject || nodes.Length() != n {
 		return false
 	}
+	pace()
 	i := 0
 	m.bindDOM(ctx, v, nodes, &i)
 	return true
@@ -212,6 +216,7 @@ func (m nodeManager) writeHTML(ctx Context, b, sig *strings.Builder, v UI) {
 		b.WriteByte('>')
 
 	case Composer:
+		pace()
 		m.writeHTML(ctx, b, sig, v.root())
 	}
 }
@@ -260,6 +265,7 @@ func (m nodeManager) bindDOM(ctx Context, v UI, nodes Value, i *int) {
 		}
 
 	case Composer:
+		pace()
 		m.bindDOM(m.context(ctx, v), v.root(), nodes, i)
 	}
 }
