@@ -240,6 +240,7 @@ func (m nodeManager) mountComponent(ctx Context, depth uint, v Composer) (UI, er
 
 	if initializer, ok := v.(Initializer); ok {
 		initializer.OnInit()
+		pace() // Lomake: a page's OnInit and its Render can each take a while
 	}
 
 	if preRenderer, ok := v.(PreRenderer); ok && IsServer {
