@@ -49,8 +49,9 @@ func pace() {
 	paceFrom = time.Now()
 }
 
-// yieldToBrowser returns once the browser has run what waits (scheduler.yield where
-// there is one, else a timeout).
+// yieldToBrowser returns once the browser has run what waits, in a task posted
+// through a MessageChannel: input goes first, and frames are drawn between.
+// (scheduler.yield would put the rest of the render ahead of the frames.)
 func yieldToBrowser() {
 	done := make(chan struct{})
 	f := FuncOf(func(Value, []Value) any {
@@ -58,12 +59,11 @@ func yieldToBrowser() {
 		return nil
 	})
 	defer f.Release()
-	if s := Window().Get("scheduler"); s.Truthy() && s.Get("yield").Truthy() {
-		s.Call("yield").Call("then", f)
-	} else {
-		Window().Call("setTimeout", f, 0)
-	}
+	ch := Window().Get("MessageChannel").New()
+	ch.Get("port1").Set("onmessage", f)
+	ch.Get("port2").Call("postMessage", nil)
 	<-done
+	ch.Get("port1").Call("close")
 }
 
 // batchMin is the number of nodes from which a tree is made in one batch. Below it
