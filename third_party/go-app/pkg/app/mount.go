@@ -24,13 +24,13 @@ import (
 // The page's first render yields to the browser between components every paceSlice,
 // so that it is not one long task that holds up the resident's input: while it builds
 // the tree, and while it makes the tree's DOM (nothing half made shows: the DOM is
-// only touched once the tree is built, and the tree's root joins the page once all
-// its nodes are made). Only the first: that
-// page is the prerendered one, which has no handlers of the engine's yet. Later
-// renders do not yield, since an event handler's PreventDefault must run before the
-// browser's event returns, which a waiting engine would miss. A slice of 10 ms is
-// 40 on a phone four times slower, under the 50 ms of a long task; the yields cost
-// the start nothing measurable (BenchmarkPhone, 40 ms against 10).
+// only touched once the tree is built, and the caller puts the tree's root in the
+// page once all its nodes are made). Only the first: that page is the prerendered
+// one, which has no handlers of the engine's yet. Later renders do not yield, since
+// an event handler's PreventDefault must run before the browser's event returns,
+// which a waiting engine would miss. A slice of 10 ms is 40 on a phone four times
+// slower, under the 50 ms of a long task; the yields cost the start nothing
+// measurable (BenchmarkPhone, 40 ms against 10).
 const paceSlice = 10 * time.Millisecond
 
 var (
