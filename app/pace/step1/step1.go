@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step1 lets the browser run once the standard library's Unicode tables,
 // formatting and compression have started; see package pace.
 package step1

@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step2 lets the browser run once the first half of the standard library's
 // cryptography has started; see package pace.
 package step2

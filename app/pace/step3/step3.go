@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step3 lets the browser run once the rest of the standard library's
 // cryptography has started; see package pace.
 package step3

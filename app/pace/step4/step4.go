@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step4 lets the browser run once go-i18n and golang.org/x/text have started;
 // see package pace.
 package step4

@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step5 lets the browser run once package net has started; see package pace.
 package step5
 

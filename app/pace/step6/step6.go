@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step6 lets the browser run once net/http has started; see package pace.
 package step6
 

@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step7 lets the browser run once go-app and gojsonschema have started; see
 // package pace.
 package step7

@@ -1,5 +1,3 @@
-//go:build js && wasm
-
 // Package step8 lets the browser run once the portal's schemas and messages have
 // started; see package pace.
 package step8
