@@ -33,6 +33,16 @@ func objectMembers(raw json.RawMessage) ([]member, error) {
 	return decodeMembers(raw)
 }
 
+// arrayElems returns a JSON array's elements, as written.
+func arrayElems(raw json.RawMessage) ([]json.RawMessage, error) {
+	if elems, ok := scanArray(raw); ok {
+		return elems, nil
+	}
+	var elems []json.RawMessage
+	err := json.Unmarshal(raw, &elems)
+	return elems, err
+}
+
 // decodeMembers is objectMembers with a JSON decoder.
 func decodeMembers(raw json.RawMessage) ([]member, error) {
 	var whole any

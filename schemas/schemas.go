@@ -467,72 +467,37 @@ func pages(b *builder, form *Node, data []byte) []Page {
 
 // checkRefs refuses every $ref that leaves the file: gojsonschema would fetch it over
 // the network.
-func checkRefs(b *builder, data []byte) {
-	found := len(b.problems)
-	if scanRefs(b, "#", data) {
-		return
-	}
-	b.problems = b.problems[:found]
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		return
-	}
-	var walk func(p string, v any)
-	walk = func(p string, v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			for k, c := range t {
-				if ref, ok := c.(string); ok && k == "$ref" && !strings.HasPrefix(ref, "#") {
-					b.problem(p, "$ref %q leaves the file: only #/... references are allowed", ref)
-				}
-				walk(p+"/"+escapePointer(k), c)
-			}
-		case []any:
-			for i, c := range t {
-				walk(fmt.Sprintf("%s/%d", p, i), c)
-			}
-		}
-	}
-	walk("#", v)
-}
+func checkRefs(b *builder, data []byte) { refsIn(b, "#", data) }
 
-// scanRefs is checkRefs over the scanned file; false if the scan does not take it
-// whole, and checkRefs decodes it instead.
-func scanRefs(b *builder, p string, raw json.RawMessage) bool {
+// refsIn is checkRefs on the value raw, at p in the file. A value without "$ref" in
+// it, escaped or not, is passed over unread.
+func refsIn(b *builder, p string, raw json.RawMessage) {
 	i := skipSpace(raw, 0)
-	if i == len(raw) {
-		return false
-	}
-	if !bytes.Contains(raw, []byte("$ref")) && !bytes.Contains(raw, []byte(`\u`)) {
-		return true // no $ref in here, escaped or not
+	if i == len(raw) || !bytes.Contains(raw, []byte("$ref")) && !bytes.Contains(raw, []byte(`\u`)) {
+		return
 	}
 	switch raw[i] {
 	case '{':
-		members, ok := scanObject(raw)
-		if !ok {
-			return false
+		members, err := objectMembers(raw)
+		if err != nil {
+			return
 		}
 		for _, m := range members {
 			var ref string
 			if m.key == "$ref" && json.Unmarshal(m.value, &ref) == nil && !strings.HasPrefix(ref, "#") {
 				b.problem(p, "$ref %q leaves the file: only #/... references are allowed", ref)
 			}
-			if !scanRefs(b, p+"/"+escapePointer(m.key), m.value) {
-				return false
-			}
+			refsIn(b, p+"/"+escapePointer(m.key), m.value)
 		}
 	case '[':
-		elems, ok := scanArray(raw)
-		if !ok {
-			return false
+		elems, err := arrayElems(raw)
+		if err != nil {
+			return
 		}
 		for i, e := range elems {
-			if !scanRefs(b, fmt.Sprintf("%s/%d", p, i), e) {
-				return false
-			}
+			refsIn(b, fmt.Sprintf("%s/%d", p, i), e)
 		}
 	}
-	return true
 }
 
 // PageOf returns the index of the page that holds the field at pointer.
