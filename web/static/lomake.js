@@ -65,13 +65,10 @@
   var taken = null;
   var lastFocus = null;
   document.addEventListener("focusin", function (e) { lastFocus = e.target; }, true);
-  // takenChanged: the taken form had an input after its snapshot. Only then does latest
-  // read its answers again: on a 100-field form that read costs more than the rest of
-  // the takeover.
+  // takenChanged: the taken form had an input after its snapshot (note). Only then
+  // does latest read its answers again: on a 100-field form that read costs more than
+  // the rest of the takeover.
   var takenChanged = false;
-  document.addEventListener("input", function (e) {
-    if (taken && e.target && e.target.form === taken) takenChanged = true;
-  }, true);
 
   // describe is what the prerendered form holds: what it would post (every answer, its
   // page, the send's key; without them unless withValues), which field has focus (a)
@@ -99,6 +96,7 @@
   function note(e) {
     var el = e.target;
     var form = el && el.form;
+    if (taken && form === taken) takenChanged = true;
     if (!form || form.id !== "form" || !el.name || !form.dataset.service) return;
     if (el.type === "radio" && !el.checked) return;
     var value = el.type === "checkbox" ? String(el.checked) : el.value;
